@@ -1,0 +1,55 @@
+/** Shared command plumbing: output, reporters, and user errors without stack traces. */
+import { Command, Errors, Flags } from '@oclif/core';
+import { DevenvError } from '../core/errors.js';
+import { humanReporter } from '../core/reporters/human.js';
+import { jsonReporter } from '../core/reporters/json.js';
+import type { Output, Reporter } from '../core/reporters/types.js';
+
+export const commonFlags = {
+  dir: Flags.directory({ char: 'C', summary: 'Run as if in this directory (finds the Istio checkout above it).', helpValue: 'PATH' }),
+  config: Flags.file({ summary: 'Config file applied last (also DEVENV_CONFIG).', helpValue: 'FILE' }),
+  json: Flags.boolean({ summary: 'Print one JSON object on stdout and nothing else.' }),
+  timeout: Flags.integer({ summary: 'Per-check timeout in seconds (default 10, or checks.timeoutMs).', min: 1, helpValue: 'S' }),
+  verbose: Flags.boolean({ char: 'v', summary: 'Show details and timings for every check.' }),
+};
+
+export function output(): Output {
+  const isTTY = Boolean(process.stdout.isTTY && process.stderr.isTTY);
+  const color = isTTY && !process.env.NO_COLOR && process.env.TERM !== 'dumb';
+  return {
+    stdout: (s) => process.stdout.write(s),
+    stderr: (s) => process.stderr.write(s),
+    isTTY,
+    color,
+  };
+}
+
+export function reporterFor(flags: { json?: boolean; verbose?: boolean }): Reporter {
+  const out = output();
+  return flags.json ? jsonReporter(out) : humanReporter(out, { verbose: flags.verbose });
+}
+
+export function splitIds(values: string[] | undefined): string[] | undefined {
+  if (!values) return undefined;
+  return values.flatMap((v) => v.split(',')).map((s) => s.trim()).filter(Boolean);
+}
+
+export abstract class BaseCommand extends Command {
+  protected override async catch(err: Error & { exitCode?: number; oclif?: { exit?: number } }): Promise<unknown> {
+    if (err instanceof DevenvError) {
+      const lines = [`Error: ${err.message}`];
+      if (err.suggestions.length > 0) lines.push('Try this:', ...err.suggestions.map((s) => `  ${s}`));
+      process.stderr.write(lines.join('\n') + '\n');
+      process.exitCode = err.exitCode;
+      return;
+    }
+    if (err instanceof Errors.CLIError || (err as { oclif?: unknown }).oclif) {
+      // oclif's own parse errors: unknown flag, bad value. Usage errors exit 2.
+      const exit = err.oclif?.exit;
+      process.stderr.write(`Error: ${err.message.split('\n')[0]}\nSee: devenv ${this.id ?? ''} --help\n`);
+      process.exitCode = typeof exit === 'number' && exit !== 1 ? exit : 2;
+      return;
+    }
+    return super.catch(err);
+  }
+}

@@ -1,0 +1,80 @@
+/**
+ * The Check contract: every module in checks/ exports one plain object that
+ * `satisfies Check`. A check never throws for an unhealthy machine: it returns
+ * a result. The engine turns a thrown error into a `fail` naming the check.
+ */
+import type { Context } from './context.js';
+
+export type Status = 'ok' | 'warn' | 'fail' | 'skip';
+
+export const CATEGORIES = ['toolchain', 'docker', 'repository', 'artifacts', 'workspace', 'cluster'] as const;
+export type Category = (typeof CATEGORIES)[number];
+
+export const PROFILES = ['build', 'cluster', 'pilot-local'] as const;
+export type Profile = (typeof PROFILES)[number];
+
+export interface CheckResult {
+  status: Status;
+  /** One line: what is true now. */
+  summary: string;
+  /** What was found on this machine (a version, a path, "missing"). */
+  found?: string;
+  /** What the build requires. */
+  required?: string;
+  /** Where `required` was read: `go.mod:3`, `istio.deps`, `docker/Dockerfile.kubectl:10`. */
+  source?: string;
+  /** What the user can do about it. */
+  hint?: string;
+  /** Extra lines shown with --verbose (and always in JSON). */
+  details?: string[];
+}
+
+/** One thing a fix does. `describe` is exactly what `--dry-run` prints. */
+export interface FixStep {
+  /** e.g. "exec", "download", "write", "edit", "tag", "untag", "pull", "mkdir", "extract", "manual". */
+  kind: string;
+  /** Human line; for exec steps the full command line, quoted. */
+  describe: string;
+  /** The command, when the step runs one (argument array, never a shell string). */
+  command?: { cmd: string; args: string[] };
+  /** Needs the user's consent: sudo, installing software, editing tracked files. */
+  consent?: boolean;
+  /**
+   * Performs the step; throws (ideally a DevenvError) on failure.
+   * Absent for `manual` steps: instructions devenv cannot carry out itself.
+   */
+  run?: (ctx: Context) => Promise<void>;
+}
+
+export interface FixPlan {
+  steps: FixStep[];
+  /** Lines shown before the steps (caveats such as "log out and back in"). */
+  notes?: string[];
+}
+
+export interface Check {
+  /** Stable kebab-case id; also the file name in checks/. */
+  id: string;
+  title: string;
+  category: Category;
+  /** Profiles this check belongs to; default ['build']. */
+  profiles?: readonly Profile[];
+  /** What the check verifies (shown by `devenv checks`). */
+  description: string;
+  /** What its fix does (shown by `devenv checks`); absent when there is no fixer. */
+  fixDescription?: string;
+  /** Ids of checks that must be ok (or warn) before this one means anything. */
+  needs?: readonly string[];
+  /** true when the check applies; otherwise false or the reason it does not. */
+  appliesTo?: (ctx: Context) => boolean | string | Promise<boolean | string>;
+  run: (ctx: Context) => Promise<CheckResult>;
+  /** Builds the plan that makes the check pass. Runs only when the check is not ok. */
+  fix?: (ctx: Context, result: CheckResult) => Promise<FixPlan>;
+  /** Undo what the fix changed (e.g. restore an edited file from its backup). */
+  revert?: (ctx: Context) => Promise<FixPlan>;
+}
+
+export interface TimedResult extends CheckResult {
+  id: string;
+  durationMs: number;
+}

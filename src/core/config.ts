@@ -1,0 +1,236 @@
+/**
+ * Configuration: discovered in layers (user, repo, explicit), validated with
+ * zod so that an unknown key or a wrong type names the file and the key.
+ */
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { lilconfig, type Loader } from 'lilconfig';
+import YAML from 'yaml';
+import { z } from 'zod';
+import { ConfigError } from './errors.js';
+
+const urlPrefix = z.string().min(1);
+const sha256 = z.string().regex(/^[a-f0-9]{64}$/, 'expected a sha256 as 64 lowercase hex characters');
+const port = z.number().int().min(0).max(65535);
+
+export const configSchema = z
+  .object({
+    mirrors: z
+      .object({
+        /** upstream URL prefix → mirror URL prefix (like git's url.<base>.insteadOf) */
+        urls: z.record(urlPrefix, urlPrefix),
+        /** upstream image prefix → mirror image prefix */
+        images: z.record(z.string().min(1), z.string().min(1)),
+      })
+      .partial()
+      .strict(),
+    prefer: z.enum(['upstream', 'mirror']),
+    checks: z
+      .object({
+        disable: z.array(z.string()),
+        timeoutMs: z.number().int().positive(),
+      })
+      .partial()
+      .strict(),
+    profiles: z.array(z.enum(['build', 'cluster', 'pilot-local', 'all'])),
+    go: z
+      .object({
+        version: z.string().regex(/^\d+\.\d+(\.\d+)?$/, 'expected a Go version such as 1.13 or 1.13.15'),
+        downloadBase: z.string().url(),
+        proxy: z.string().min(1),
+        vendor: z.enum(['auto', 'required', 'never']),
+      })
+      .partial()
+      .strict(),
+    gem: z.object({ source: z.string().min(1) }).partial().strict(),
+    checksums: z.record(z.string().min(1), sha256),
+    images: z
+      .object({
+        digests: z.record(z.string().min(1), z.string().regex(/^sha256:[a-f0-9]{64}$/, 'expected sha256:<64 hex>')),
+        upstreamTimeoutMs: z.number().int().positive(),
+      })
+      .partial()
+      .strict(),
+    download: z
+      .object({
+        upstreamTimeoutMs: z.number().int().positive(),
+        timeoutMs: z.number().int().positive(),
+        retries: z.number().int().min(0).max(10),
+      })
+      .partial()
+      .strict(),
+    docker: z
+      .object({
+        /** argv of a command that starts the daemon, e.g. ["systemctl","start","docker"] */
+        startCommand: z.array(z.string()).min(1),
+        startTimeoutMs: z.number().int().positive(),
+      })
+      .partial()
+      .strict(),
+    pilot: z
+      .object({
+        meshConfig: z.string(),
+        networksConfig: z.string(),
+        configDir: z.string(),
+        registries: z.array(z.string()),
+        certDir: z.string(),
+        ports: z
+          .object({ grpc: port, secureGrpc: port, monitoring: port, http: port, ctrlz: port })
+          .partial()
+          .strict(),
+      })
+      .partial()
+      .strict(),
+  })
+  .partial()
+  .strict();
+
+export type ConfigFile = z.infer<typeof configSchema>;
+
+export interface Config {
+  mirrors: { urls: Record<string, string>; images: Record<string, string> };
+  prefer: 'upstream' | 'mirror';
+  checks: { disable: string[]; timeoutMs: number };
+  profiles: string[];
+  go: NonNullable<ConfigFile['go']>;
+  gem: NonNullable<ConfigFile['gem']>;
+  checksums: Record<string, string>;
+  images: { digests: Record<string, string>; upstreamTimeoutMs: number };
+  download: { upstreamTimeoutMs: number; timeoutMs: number; retries: number };
+  docker: NonNullable<ConfigFile['docker']>;
+  pilot: NonNullable<ConfigFile['pilot']>;
+  /** Files that were read, in the order applied. */
+  files: string[];
+}
+
+export const DEFAULT_IMAGE_MIRRORS: Readonly<Record<string, string>> = { 'gcr.io/distroless/': 'cistio/distroless-' };
+
+export function defaultConfig(): Config {
+  return {
+    mirrors: { urls: {}, images: { ...DEFAULT_IMAGE_MIRRORS } },
+    prefer: 'upstream',
+    checks: { disable: [], timeoutMs: 10_000 },
+    profiles: ['build'],
+    go: {},
+    gem: {},
+    checksums: {},
+    images: { digests: {}, upstreamTimeoutMs: 15_000 },
+    download: { upstreamTimeoutMs: 5_000, timeoutMs: 30_000, retries: 3 },
+    docker: {},
+    pilot: {},
+    files: [],
+  };
+}
+
+function lineOf(text: string, offset: number): number {
+  return text.slice(0, Math.max(0, offset)).split('\n').length;
+}
+
+function parseText(file: string, text: string): unknown {
+  if (text.trim() === '') return {};
+  if (/\.ya?ml$/i.test(file)) {
+    const doc = YAML.parseDocument(text, { prettyErrors: false });
+    if (doc.errors.length > 0) {
+      const e = doc.errors[0];
+      const line = e.linePos?.[0]?.line;
+      throw new ConfigError(line ? `${file}:${line}` : file, `invalid YAML: ${e.message.split('\n')[0]}`);
+    }
+    return doc.toJS();
+  }
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    const msg = err instanceof Error ? err.message : String(err);
+    const m = /position (\d+)/.exec(msg);
+    const where = m ? `${file}:${lineOf(text, Number(m[1]))}` : file;
+    throw new ConfigError(where, `invalid JSON: ${msg}`);
+  }
+}
+
+/** Validates one file's content; errors name the file and the dotted key. */
+export function validateConfig(file: string, data: unknown): ConfigFile {
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) {
+    throw new ConfigError(file, 'the top level must be an object');
+  }
+  const parsed = configSchema.safeParse(data);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    let key = issue.path.join('.');
+    let message = issue.message;
+    if (issue.code === 'unrecognized_keys') {
+      const k = issue.keys[0];
+      key = key ? `${key}.${k}` : k;
+      message = 'unknown key';
+    }
+    throw new ConfigError(file, message, key || undefined);
+  }
+  return parsed.data;
+}
+
+export async function loadConfigFile(file: string): Promise<ConfigFile> {
+  let text: string;
+  try {
+    text = await fs.readFile(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new ConfigError(file, code === 'ENOENT' ? 'file not found' : `cannot read: ${code ?? String(err)}`);
+  }
+  return validateConfig(file, parseText(file, text));
+}
+
+function merge(base: Config, layer: ConfigFile, file: string): Config {
+  const out: Config = structuredClone(base);
+  if (layer.mirrors?.urls) out.mirrors.urls = { ...out.mirrors.urls, ...layer.mirrors.urls };
+  if (layer.mirrors?.images) out.mirrors.images = { ...out.mirrors.images, ...layer.mirrors.images };
+  if (layer.prefer) out.prefer = layer.prefer;
+  if (layer.checks?.disable) out.checks.disable = layer.checks.disable;
+  if (layer.checks?.timeoutMs) out.checks.timeoutMs = layer.checks.timeoutMs;
+  if (layer.profiles) out.profiles = layer.profiles;
+  if (layer.go) out.go = { ...out.go, ...layer.go };
+  if (layer.gem) out.gem = { ...out.gem, ...layer.gem };
+  if (layer.checksums) out.checksums = { ...out.checksums, ...layer.checksums };
+  if (layer.images?.digests) out.images.digests = { ...out.images.digests, ...layer.images.digests };
+  if (layer.images?.upstreamTimeoutMs) out.images.upstreamTimeoutMs = layer.images.upstreamTimeoutMs;
+  if (layer.download) out.download = { ...out.download, ...layer.download };
+  if (layer.docker) out.docker = { ...out.docker, ...layer.docker };
+  if (layer.pilot) out.pilot = { ...out.pilot, ...layer.pilot, ports: { ...out.pilot.ports, ...layer.pilot.ports } };
+  out.files.push(file);
+  return out;
+}
+
+const loader: Loader = async (filepath, content) => ({ __file: filepath, __text: content });
+
+async function discover(dir: string, searchPlaces: string[]): Promise<string | undefined> {
+  const found = await lilconfig('devenv', {
+    searchPlaces,
+    stopDir: dir,
+    loaders: { '.json': loader, '.yaml': loader, '.yml': loader, noExt: loader },
+    ignoreEmptySearchPlaces: false,
+  }).search(dir);
+  return found?.filepath;
+}
+
+export const USER_CONFIG_FILES = ['config.json', 'config.yaml', 'config.yml'];
+export const REPO_CONFIG_FILES = ['.devenvrc.json', '.devenvrc.yaml', '.devenvrc.yml', 'devenv.config.json'];
+
+/**
+ * Layers, later overriding earlier: the user's file under $XDG_CONFIG_HOME,
+ * the repo's file at its root, then DEVENV_CONFIG or --config.
+ */
+export async function loadConfig(opts: {
+  userConfigDir: string;
+  root: string | null;
+  explicit?: string;
+}): Promise<Config> {
+  let config = defaultConfig();
+  const files: string[] = [];
+  const user = await discover(opts.userConfigDir, USER_CONFIG_FILES).catch(() => undefined);
+  if (user) files.push(user);
+  if (opts.root) {
+    const repo = await discover(opts.root, REPO_CONFIG_FILES).catch(() => undefined);
+    if (repo) files.push(repo);
+  }
+  if (opts.explicit) files.push(path.resolve(opts.explicit));
+  for (const file of files) config = merge(config, await loadConfigFile(file), file);
+  return config;
+}

@@ -1,0 +1,138 @@
+/**
+ * What a check may use. Everything a check touches comes through here, so a
+ * test can hand a check real tools in temp dirs, or a table of fakes.
+ */
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import whichLib from 'which';
+import { loadConfig, type Config } from './config.js';
+import { createDownloader, type Downloader } from './download.js';
+import { UsageError } from './errors.js';
+import { exec as realExec, type Exec, type ExecOptions } from './exec.js';
+import { resolvePaths, type Paths } from './paths.js';
+import { findIstioRoot } from '../istio/gomod.js';
+import { readIstioFacts, type IstioFacts } from '../istio/facts.js';
+
+export type Env = Record<string, string | undefined>;
+
+export interface Context {
+  /** The directory devenv was pointed at (--dir, default cwd). */
+  cwd: string;
+  /** The Istio checkout root, or null outside one. */
+  root: string | null;
+  istio: IstioFacts | null;
+  env: Env;
+  platform: NodeJS.Platform;
+  arch: string;
+  isRoot: boolean;
+  paths: Paths;
+  config: Config;
+  /** Runs a command with ctx.env and this check's abort signal unless overridden. */
+  exec: Exec;
+  /** Absolute path of a command on ctx.env.PATH, or null. */
+  which: (cmd: string) => Promise<string | null>;
+  fs: typeof fs;
+  download: Downloader['download'];
+  fetchText: Downloader['fetchText'];
+  /** Aborted when the check times out or the user interrupts. */
+  signal?: AbortSignal;
+  /** True when devenv may ask questions (stdin and stdout are TTYs). */
+  interactive: boolean;
+  /** Shares one computation between concurrent checks (e.g. `docker version`). */
+  memo: <T>(key: string, fn: () => Promise<T>) => Promise<T>;
+  /** Progress lines from fix steps; the reporter decides where they go. */
+  log: (line: string) => void;
+}
+
+export interface ContextOptions {
+  dir?: string;
+  env?: Env;
+  configPath?: string;
+  platform?: NodeJS.Platform;
+  arch?: string;
+  exec?: Exec;
+  interactive?: boolean;
+  log?: (line: string) => void;
+  isRoot?: boolean;
+}
+
+async function assertReadableDir(dir: string): Promise<void> {
+  let st;
+  try {
+    st = await fs.stat(dir);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new UsageError(
+      code === 'ENOENT' ? `--dir ${dir}: no such directory` : `--dir ${dir}: cannot access (${code})`,
+      ['Pass the path of an Istio checkout, or run devenv inside one.'],
+    );
+  }
+  if (!st.isDirectory()) throw new UsageError(`--dir ${dir}: not a directory`);
+  try {
+    await fs.readdir(dir);
+  } catch (err) {
+    throw new UsageError(`--dir ${dir}: directory is not readable (${(err as NodeJS.ErrnoException).code})`, [
+      `Check its permissions: ls -ld ${dir}`,
+    ]);
+  }
+}
+
+export function bindExec(base: Exec, env: Env, signal?: AbortSignal): Exec {
+  return (cmd, args, opts: ExecOptions = {}) =>
+    base(cmd, args, { ...opts, env: opts.env ?? env, signal: opts.signal ?? signal });
+}
+
+export async function createContext(opts: ContextOptions = {}): Promise<Context> {
+  const env: Env = opts.env ?? { ...process.env };
+  const cwd = path.resolve(opts.dir ?? process.cwd());
+  await assertReadableDir(cwd);
+  const root = await findIstioRoot(cwd);
+  const paths = resolvePaths(env);
+  const explicit = opts.configPath ?? env.DEVENV_CONFIG;
+  const [config, istio] = await Promise.all([
+    loadConfig({ userConfigDir: paths.config, root, explicit: explicit || undefined }),
+    root ? readIstioFacts(root) : Promise.resolve(null),
+  ]);
+  const downloader = createDownloader(config);
+  const memos = new Map<string, Promise<unknown>>();
+  const baseExec = opts.exec ?? realExec;
+  return {
+    cwd,
+    root,
+    istio,
+    env,
+    platform: opts.platform ?? process.platform,
+    arch: opts.arch ?? process.arch,
+    isRoot: opts.isRoot ?? (typeof process.getuid === 'function' && process.getuid() === 0),
+    paths,
+    config,
+    exec: bindExec(baseExec, env),
+    which: async (cmd) => (await whichLib(cmd, { nothrow: true, path: env.PATH ?? '' })) ?? null,
+    fs,
+    download: downloader.download,
+    fetchText: downloader.fetchText,
+    interactive: opts.interactive ?? false,
+    memo: <T>(key: string, fn: () => Promise<T>) => {
+      let p = memos.get(key) as Promise<T> | undefined;
+      if (!p) {
+        p = fn();
+        memos.set(key, p);
+      }
+      return p;
+    },
+    log: opts.log ?? (() => {}),
+  };
+}
+
+/** A copy of ctx whose exec and downloads obey `signal` (one per check run). */
+export function withSignal(ctx: Context, signal: AbortSignal, wrap?: (e: Exec) => Exec): Context {
+  const bound = bindExec(ctx.exec, ctx.env, signal);
+  return {
+    ...ctx,
+    signal,
+    exec: wrap ? wrap(bound) : bound,
+    download: (o) => ctx.download({ ...o, signal: o.signal ?? signal }),
+    fetchText: (u, o) => ctx.fetchText(u, { ...o, signal: o?.signal ?? signal }),
+  };
+}
+

@@ -1,0 +1,148 @@
+/** Human output: spinners on a TTY, plain text otherwise (or with NO_COLOR). */
+import { Chalk } from 'chalk';
+import ora, { type Ora } from 'ora';
+import { CATEGORIES, type Check, type Status, type TimedResult } from '../check.js';
+import type { FixOutcome } from '../engine.js';
+import { summarize, type Output, type ReportMeta, type Reporter } from './types.js';
+
+const SYMBOL: Record<Status, string> = { ok: '✓', warn: '!', fail: '✗', skip: '-' };
+
+export function humanReporter(out: Output, opts: { verbose?: boolean } = {}): Reporter {
+  const c = new Chalk({ level: out.color ? 1 : 0 });
+  const paint: Record<Status, (s: string) => string> = { ok: c.green, warn: c.yellow, fail: c.red, skip: c.gray };
+  let spinner: Ora | undefined;
+  const running = new Set<string>();
+  let done = 0;
+  let total = 0;
+
+  const spin = (text: string) => {
+    if (!out.isTTY) return;
+    if (!spinner) spinner = ora({ text, stream: process.stderr, isEnabled: true, color: out.color ? 'cyan' : false as never }).start();
+    else spinner.text = text;
+  };
+  const stopSpin = () => {
+    spinner?.stop();
+    spinner = undefined;
+  };
+
+  const resultLine = (check: Check | undefined, r: TimedResult): string[] => {
+    const title = check?.title ?? r.id;
+    const parts: string[] = [];
+    if (r.found && r.status !== 'skip') parts.push(`found ${r.found}`);
+    if (r.required) parts.push(`requires ${r.required}`);
+    if (r.source) parts.push(`from ${r.source}`);
+    const meta = parts.length ? c.dim(` (${parts.join('; ')})`) : '';
+    const lines = [`  ${paint[r.status](SYMBOL[r.status])} ${c.bold(title)} ${c.dim(`[${r.id}]`)}: ${r.summary}${meta}${opts.verbose ? c.dim(` ${r.durationMs}ms`) : ''}`];
+    if (r.hint && (r.status === 'fail' || r.status === 'warn')) lines.push(`      ${c.cyan('→')} ${r.hint}`);
+    if (opts.verbose) for (const d of r.details ?? []) lines.push(c.dim(`      ${d}`));
+    return lines;
+  };
+
+  const grouped = (checks: readonly Check[], results: readonly TimedResult[]): string[] => {
+    const byId = new Map(checks.map((ch) => [ch.id, ch]));
+    const lines: string[] = [];
+    for (const cat of CATEGORIES) {
+      const rs = results.filter((r) => byId.get(r.id)?.category === cat);
+      if (rs.length === 0) continue;
+      lines.push(c.bold(cat[0].toUpperCase() + cat.slice(1)));
+      for (const r of rs) lines.push(...resultLine(byId.get(r.id), r));
+    }
+    return lines;
+  };
+
+  return {
+    onEvent(e) {
+      if (e.type === 'check-start') {
+        total = Math.max(total, running.size + done + 1);
+        running.add(e.check.title);
+      } else if (e.type === 'check-end') {
+        running.delete(e.check.title);
+        done++;
+      } else if (e.type === 'step-start') {
+        spin(`${e.check.id}: ${e.step.describe}`);
+        return;
+      } else if (e.type === 'step-end') {
+        stopSpin();
+        const mark = e.error ? c.red('✗') : e.skipped ? c.gray('-') : c.green('✓');
+        out.stderr(`  ${mark} ${e.check.id}: ${e.step.describe}${e.error ? `\n      ${c.red(e.error)}` : ''}${e.skipped && e.skipped !== 'dry run' && e.skipped !== 'not run' ? c.dim(` (${e.skipped})`) : ''}\n`);
+        return;
+      } else {
+        return;
+      }
+      if (running.size > 0) spin(`Checking: ${[...running].join(', ')}`);
+      else stopSpin();
+    },
+    log(line) {
+      if (spinner) spinner.text = line;
+      else if (out.isTTY) out.stderr(c.dim(line) + '\n');
+    },
+    pause: stopSpin,
+    doctor(meta, checks, results) {
+      stopSpin();
+      const lines: string[] = [];
+      const where = meta.root ? `Istio checkout ${meta.root}${meta.project?.version ? ` (version ${meta.project.version})` : ''}` : 'not in an Istio checkout: repository checks skipped';
+      lines.push(c.dim(`devenv ${meta.version} · ${where}`), '');
+      lines.push(...grouped(checks, results), '');
+      const s = summarize(results);
+      const counts = `${s.ok} ok, ${s.warn} warning${s.warn === 1 ? '' : 's'}, ${s.fail} failed, ${s.skip} skipped`;
+      const byId = new Map(checks.map((ch) => [ch.id, ch]));
+      const fixable = results.filter((r) => (r.status === 'fail' || r.status === 'warn') && byId.get(r.id)?.fix);
+      let next: string;
+      if (s.fail === 0 && s.warn === 0) next = 'Ready to build: make build';
+      else if (fixable.length > 0) next = `Next: devenv fix ${fixable.map((r) => r.id).join(' ')}  (or devenv fix --all --dry-run to see the plan)`;
+      else next = 'Next: follow the hints above, then run devenv doctor again';
+      lines.push(`${s.fail > 0 ? c.red(counts) : s.warn > 0 ? c.yellow(counts) : c.green(counts)}. ${next}`);
+      out.stdout(lines.join('\n') + '\n');
+    },
+    fix(meta, checks, outcomes, o) {
+      stopSpin();
+      const byId = new Map(checks.map((ch) => [ch.id, ch]));
+      const lines: string[] = [];
+      for (const oc of outcomes) {
+        const title = byId.get(oc.id)?.title ?? oc.id;
+        const head = `${c.bold(title)} ${c.dim(`[${oc.id}]`)}`;
+        if (oc.action === 'already-ok') {
+          lines.push(`${c.green('✓')} ${head}: nothing to do (${oc.before.summary})`);
+          continue;
+        }
+        if (o.dryRun && oc.plan) {
+          lines.push(`${c.cyan('»')} ${head}: would fix (${oc.before.summary})`);
+          for (const n of oc.plan.notes ?? []) lines.push(c.dim(`    note: ${n}`));
+          oc.plan.steps.forEach((s, i) => {
+            const tags = [s.consent ? 'needs consent' : '', s.run ? '' : 'manual'].filter(Boolean).join(', ');
+            lines.push(`    ${i + 1}. ${s.describe}${tags ? c.dim(` [${tags}]`) : ''}`);
+          });
+          continue;
+        }
+        const after = oc.after;
+        switch (oc.action) {
+          case 'fixed':
+            lines.push(`${c.green('✓')} ${head}: fixed; re-check: ${after?.summary ?? ''}`);
+            break;
+          case 'still-failing':
+            lines.push(`${c.red('✗')} ${head}: steps ran but the re-check still says: ${after?.summary ?? ''}`);
+            if (oc.plan?.steps.some((s) => !s.run)) {
+              lines.push('    do these yourself, then run devenv doctor:');
+              for (const s of oc.plan.steps.filter((st) => !st.run)) lines.push(`      $ ${s.describe}`);
+            }
+            if (after?.hint) lines.push(`    → ${after.hint}`);
+            break;
+          case 'planned':
+            lines.push(`${c.yellow('!')} ${head}: not run: ${oc.message ?? 'plan only'}`);
+            for (const s of oc.plan?.steps ?? []) lines.push(`      $ ${s.describe}${s.consent ? c.dim(' [needs consent]') : ''}`);
+            break;
+          default:
+            lines.push(`${c.red('✗')} ${head}: ${oc.action.replace('-', ' ')}${oc.message ? `: ${oc.message}` : ''}`);
+            if (after && after.status !== 'ok') lines.push(`    re-check: ${after.summary}`);
+        }
+      }
+      const bad = outcomes.filter((x) => !['fixed', 'already-ok'].includes(x.action) && !(o.dryRun && x.action === 'planned'));
+      lines.push('');
+      if (o.dryRun) lines.push('Dry run: nothing was changed. Run the same command without --dry-run to apply it.');
+      else if (bad.length === 0) lines.push(c.green('All selected checks pass. Next: devenv doctor'));
+      else lines.push(c.red(`${bad.length} check${bad.length === 1 ? '' : 's'} still not ok: ${bad.map((x) => x.id).join(', ')}. Next: devenv doctor --verbose`));
+      out.stdout(lines.join('\n') + '\n');
+      void meta;
+    },
+  };
+}

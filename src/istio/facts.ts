@@ -1,0 +1,35 @@
+/** Facts about an Istio checkout that several checks share. */
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { readGoMod, type GoMod, type Located } from './gomod.js';
+import { findMakeVar, readMakeVars, type MakeVar } from './makefile.js';
+
+export interface IstioFacts {
+  root: string;
+  goMod: GoMod;
+  makeVars: MakeVar[];
+  /** `GO_VERSION_REQUIRED` (Makefile ≤1.3, Makefile.core.mk 1.4+), when the tree has it. */
+  goVersionRequired?: Located;
+  /** The checkout's version: `VERSION` file (1.20+) or `VERSION ?=` in the Makefiles. */
+  version?: Located;
+}
+
+export async function readIstioFacts(root: string): Promise<IstioFacts> {
+  const [goMod, makeVars] = await Promise.all([readGoMod(root), readMakeVars(root)]);
+  const facts: IstioFacts = { root, goMod: goMod ?? {}, makeVars };
+  const gvr = findMakeVar(makeVars, 'GO_VERSION_REQUIRED');
+  if (gvr && /^\d+\.\d+(\.\d+)?$/.test(gvr.value)) facts.goVersionRequired = gvr;
+  try {
+    const v = (await fs.readFile(path.join(root, 'VERSION'), 'utf8')).trim().split(/\r?\n/)[0];
+    if (v) facts.version = { value: v, file: 'VERSION', line: 1 };
+  } catch {
+    const v = findMakeVar(makeVars, 'VERSION');
+    if (v && v.value && !v.value.includes('$')) facts.version = v;
+  }
+  return facts;
+}
+
+/** `go.mod:3` */
+export function where(loc: Pick<Located, 'file' | 'line'>): string {
+  return `${loc.file}:${loc.line}`;
+}

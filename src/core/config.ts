@@ -5,15 +5,15 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { lilconfig, type Loader } from 'lilconfig';
-import YAML from 'yaml';
-import { z } from 'zod';
+import type { z as Z } from 'zod';
 import { ConfigError } from './errors.js';
 
-const urlPrefix = z.string().min(1);
-const sha256 = z.string().regex(/^[a-f0-9]{64}$/, 'expected a sha256 as 64 lowercase hex characters');
-const port = z.number().int().min(0).max(65535);
-
-export const configSchema = z
+/** Built on first use so that zod is loaded only when a config file exists. */
+function buildSchema(z: typeof Z) {
+  const urlPrefix = z.string().min(1);
+  const sha256 = z.string().regex(/^[a-f0-9]{64}$/, 'expected a sha256 as 64 lowercase hex characters');
+  const port = z.number().int().min(0).max(65535);
+  return z
   .object({
     mirrors: z
       .object({
@@ -84,8 +84,9 @@ export const configSchema = z
   })
   .partial()
   .strict();
+}
 
-export type ConfigFile = z.infer<typeof configSchema>;
+export type ConfigFile = Z.infer<ReturnType<typeof buildSchema>>;
 
 export interface Config {
   mirrors: { urls: Record<string, string>; images: Record<string, string> };
@@ -126,14 +127,15 @@ function lineOf(text: string, offset: number): number {
   return text.slice(0, Math.max(0, offset)).split('\n').length;
 }
 
-function parseText(file: string, text: string): unknown {
+async function parseText(file: string, text: string): Promise<unknown> {
   if (text.trim() === '') return {};
   if (/\.ya?ml$/i.test(file)) {
-    const doc = YAML.parseDocument(text, { prettyErrors: false });
+    const { default: YAML } = await import('yaml');
+    const doc = YAML.parseDocument(text, { prettyErrors: true });
     if (doc.errors.length > 0) {
       const e = doc.errors[0];
       const line = e.linePos?.[0]?.line;
-      throw new ConfigError(line ? `${file}:${line}` : file, `invalid YAML: ${e.message.split('\n')[0]}`);
+      throw new ConfigError(line ? `${file}:${line}` : file, `invalid YAML: ${e.message.replace(/ at line \d+, column \d+:?/, "").split('\n')[0]}`);
     }
     return doc.toJS();
   }
@@ -148,11 +150,12 @@ function parseText(file: string, text: string): unknown {
 }
 
 /** Validates one file's content; errors name the file and the dotted key. */
-export function validateConfig(file: string, data: unknown): ConfigFile {
+export async function validateConfig(file: string, data: unknown): Promise<ConfigFile> {
+  const { z } = await import('zod');
   if (data === null || typeof data !== 'object' || Array.isArray(data)) {
     throw new ConfigError(file, 'the top level must be an object');
   }
-  const parsed = configSchema.safeParse(data);
+  const parsed = buildSchema(z).safeParse(data);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     let key = issue.path.join('.');
@@ -175,7 +178,7 @@ export async function loadConfigFile(file: string): Promise<ConfigFile> {
     const code = (err as NodeJS.ErrnoException).code;
     throw new ConfigError(file, code === 'ENOENT' ? 'file not found' : `cannot read: ${code ?? String(err)}`);
   }
-  return validateConfig(file, parseText(file, text));
+  return validateConfig(file, await parseText(file, text));
 }
 
 function merge(base: Config, layer: ConfigFile, file: string): Config {

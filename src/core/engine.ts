@@ -257,13 +257,12 @@ export async function runFixes(checks: readonly Check[], ctx: Context, opts: Fix
       if (!check.fix) {
         return done({ id: check.id, action: 'no-fixer', before, message: before.hint ?? 'devenv has no automatic fix for this check' });
       }
-      let plan: FixPlan | undefined;
       const built = await underTimeout(check, ctx, opts.timeoutMs, (c) => check.fix!(c, before));
       if (built.timedOutMsg || built.error !== undefined) {
         const msg = built.timedOutMsg ?? errorMessage(built.error);
         return done({ id: check.id, action: 'failed', before, message: `could not plan the fix: ${redact(msg, ctx.env)}` });
       }
-      plan = built.value!;
+      const plan: FixPlan = built.value!;
       if (plan.steps.length === 0) {
         return done({ id: check.id, action: before.status === 'warn' ? 'already-ok' : 'no-fixer', before, plan, message: plan.notes?.join(' ') });
       }

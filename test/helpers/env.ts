@@ -156,3 +156,43 @@ export function fakeExec(table: FakeCommand[]): Exec & { calls: string[] } {
 export async function testContext(opts: ContextOptions & { env: Record<string, string | undefined> }): Promise<Context> {
   return createContext({ interactive: false, ...opts });
 }
+
+/** When running as root, a prefix that drops to `nobody` so permission checks apply; [] otherwise. */
+export function asUnprivileged(): string[] {
+  return typeof process.getuid === 'function' && process.getuid() === 0
+    ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', '--']
+    : [];
+}
+
+/** Like runCli, but prefixed by a command (e.g. asUnprivileged()). */
+export function runCliAs(prefix: string[], args: string[], opts: { env: Record<string, string | undefined>; cwd?: string; timeoutMs?: number }): Promise<CliResult> {
+  if (prefix.length === 0) return runCli(args, opts);
+  const started = Date.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn(prefix[0], [...prefix.slice(1), process.execPath, binRun, ...args], {
+      cwd: opts.cwd ?? '/',
+      env: Object.fromEntries(Object.entries(opts.env).filter(([, v]) => v !== undefined)) as NodeJS.ProcessEnv,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`devenv ${args.join(' ')} did not finish in time\nstdout: ${stdout}\nstderr: ${stderr}`));
+    }, opts.timeoutMs ?? 60_000);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr, durationMs: Date.now() - started });
+    });
+  });
+}
+
+/** Parses `devenv doctor --json` output and returns the named check. */
+export function checkFrom(stdout: string, id: string): Record<string, unknown> {
+  const j = JSON.parse(stdout) as { checks: { id: string }[] };
+  const c = j.checks.find((x) => x.id === id);
+  if (!c) throw new Error(`no check ${id} in output: ${stdout}`);
+  return c as Record<string, unknown>;
+}

@@ -1,9 +1,8 @@
 /** Human output: spinners on a TTY, plain text otherwise (or with NO_COLOR). */
 import { Chalk } from 'chalk';
-import ora, { type Ora } from 'ora';
+import type { Ora } from 'ora';
 import { CATEGORIES, type Check, type Status, type TimedResult } from '../check.js';
-import type { FixOutcome } from '../engine.js';
-import { summarize, type Output, type ReportMeta, type Reporter } from './types.js';
+import { summarize, type Output, type Reporter } from './types.js';
 
 const SYMBOL: Record<Status, string> = { ok: '✓', warn: '!', fail: '✗', skip: '-' };
 
@@ -11,13 +10,20 @@ export function humanReporter(out: Output, opts: { verbose?: boolean } = {}): Re
   const c = new Chalk({ level: out.color ? 1 : 0 });
   const paint: Record<Status, (s: string) => string> = { ok: c.green, warn: c.yellow, fail: c.red, skip: c.gray };
   let spinner: Ora | undefined;
+  // ora is loaded only on a terminal, in the background, so plain runs never pay for it.
+  let makeSpinner: ((text: string) => Ora) | undefined;
+  if (out.isTTY) {
+    void import('ora').then(({ default: ora }) => {
+      makeSpinner = (text) => ora({ text, stream: process.stderr, isEnabled: true, color: out.color ? 'cyan' : (false as never) }).start();
+    });
+  }
   const running = new Set<string>();
   let done = 0;
   let total = 0;
 
   const spin = (text: string) => {
     if (!out.isTTY) return;
-    if (!spinner) spinner = ora({ text, stream: process.stderr, isEnabled: true, color: out.color ? 'cyan' : false as never }).start();
+    if (!spinner) spinner = makeSpinner?.(text);
     else spinner.text = text;
   };
   const stopSpin = () => {

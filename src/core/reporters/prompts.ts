@@ -1,11 +1,12 @@
-/** Interactive questions (only on a TTY). */
-import { checkbox, confirm } from '@inquirer/prompts';
+/** Interactive questions (only on a TTY). @inquirer/prompts is loaded only when a question is asked. */
 
 export async function askConsent(message: string): Promise<boolean> {
+  const { confirm } = await import('@inquirer/prompts');
   return confirm({ message, default: false });
 }
 
 export async function pickChecks(choices: { id: string; label: string }[]): Promise<string[]> {
+  const { checkbox } = await import('@inquirer/prompts');
   return checkbox({
     message: 'Fix which checks? (space toggles, enter confirms)',
     choices: choices.map((ch) => ({ name: ch.label, value: ch.id, checked: true })),

@@ -1,0 +1,45 @@
+// ESLint flat config: typescript-eslint's recommended rules, plus the house
+// rule that execa, child_process, node-fetch and ora/chalk are imported only by
+// their one module each.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+const restricted = (allowed) => ({
+  'no-restricted-imports': [
+    'error',
+    {
+      paths: [
+        ...(allowed.includes('execa') ? [] : [{ name: 'execa', message: 'Use ctx.exec (src/core/exec.ts is the only module that imports execa).' }]),
+        ...(allowed.includes('child_process')
+          ? []
+          : [
+              { name: 'node:child_process', message: 'Use ctx.exec (src/core/exec.ts).' },
+              { name: 'child_process', message: 'Use ctx.exec (src/core/exec.ts).' },
+            ]),
+        ...(allowed.includes('node-fetch') ? [] : [{ name: 'node-fetch', message: 'Use ctx.download / ctx.fetchText (src/core/download.ts).' }]),
+        ...(allowed.includes('ora') ? [] : [{ name: 'ora', message: 'Only reporters (src/core/reporters/) touch the terminal.' }]),
+        ...(allowed.includes('chalk') ? [] : [{ name: 'chalk', message: 'Only reporters (src/core/reporters/) touch colour.' }]),
+        ...(allowed.includes('@inquirer/prompts') ? [] : [{ name: '@inquirer/prompts', message: 'Prompts live in src/core/reporters/prompts.ts.' }]),
+      ],
+    },
+  ],
+});
+
+export default tseslint.config(
+  { ignores: ['dist/', 'node_modules/', 'oclif.manifest.json'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', Buffer: 'readonly', AbortController: 'readonly', AbortSignal: 'readonly', structuredClone: 'readonly' } },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-non-null-assertion': 'off',
+      'no-control-regex': 'off',
+      ...restricted([]),
+    },
+  },
+  { files: ['src/core/exec.ts'], rules: restricted(['execa']) },
+  { files: ['src/core/download.ts'], rules: restricted(['node-fetch']) },
+  { files: ['src/core/reporters/**'], rules: restricted(['ora', 'chalk', '@inquirer/prompts']) },
+  { files: ['test/**', 'scripts/**'], rules: restricted(['child_process']) },
+);

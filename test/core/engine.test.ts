@@ -1,0 +1,198 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Check, CheckResult } from '../../src/core/check.js';
+import type { Context } from '../../src/core/context.js';
+import { runChecks, runFixes, runOneCheck, selectChecks } from '../../src/core/engine.js';
+import { UsageError } from '../../src/core/errors.js';
+import { actionStep, execStep, manualStep } from '../../src/core/steps.js';
+import { fakeExec, tempEnv, testContext } from '../helpers/env.js';
+
+const sleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const t = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+  });
+
+function check(id: string, run: (ctx: Context) => Promise<CheckResult>, extra: Partial<Check> = {}): Check {
+  return { id, title: id, category: 'toolchain', description: id, run, ...extra } satisfies Check;
+}
+const ok = (summary = 'fine'): CheckResult => ({ status: 'ok', summary });
+
+describe('engine', () => {
+  let ctx: Context;
+  let cleanup: () => Promise<void>;
+  before(async () => {
+    const t = await tempEnv();
+    cleanup = t.cleanup;
+    ctx = await testContext({ env: t.env, dir: t.dir });
+  });
+  after(() => cleanup());
+
+  it('runs independent checks concurrently: total ≈ slowest, not the sum', async () => {
+    const checks = [300, 300, 300, 300].map((ms, i) => check(`c${i}`, async () => (await sleep(ms), ok())));
+    const t0 = Date.now();
+    const results = await runChecks(checks, ctx, { timeoutMs: 5000 });
+    const took = Date.now() - t0;
+    assert.deepEqual(results.map((r) => r.status), ['ok', 'ok', 'ok', 'ok']);
+    assert.ok(took < 900, `4 × 300 ms checks took ${took} ms; expected them to overlap`);
+  });
+
+  it('skips a check whose prerequisite failed, naming it; runs it when the prerequisite passes', async () => {
+    const order: string[] = [];
+    const checks = [
+      check('base', async () => (order.push('base'), { status: 'fail', summary: 'broken' })),
+      check('dependent', async () => (order.push('dependent'), ok()), { needs: ['base'] }),
+      check('warned', async () => (order.push('warned'), { status: 'warn', summary: 'meh' })),
+      check('after-warn', async () => (order.push('after-warn'), ok()), { needs: ['warned'] }),
+    ];
+    const results = await runChecks(checks, ctx, { timeoutMs: 5000 });
+    const by = Object.fromEntries(results.map((r) => [r.id, r]));
+    assert.equal(by.dependent.status, 'skip');
+    assert.equal(by.dependent.summary, 'needs base');
+    assert.equal(by['after-warn'].status, 'ok');
+    assert.ok(!order.includes('dependent'));
+    assert.ok(order.indexOf('warned') < order.indexOf('after-warn'));
+  });
+
+  it('a check that never returns fails at its timeout, naming the check and the command it waited on', async () => {
+    const hung = fakeExec([{ cmd: 'docker', args: ['version'], hang: true }]);
+    const c = { ...ctx, exec: hung };
+    const slow = check('docker-thing', async (cx) => {
+      await cx.exec('docker', ['version']);
+      return ok();
+    });
+    const t0 = Date.now();
+    const r = await runOneCheck(slow, c, 300);
+    assert.ok(Date.now() - t0 < 2000);
+    assert.equal(r.status, 'fail');
+    assert.match(r.summary, /docker-thing: timed out after 0\.3s waiting for `docker version`/);
+  });
+
+  it('a real subprocess that hangs is killed at the timeout', async () => {
+    const slow = check('sleeper', async (cx) => {
+      await cx.exec('sleep', ['30']);
+      return ok();
+    });
+    const t0 = Date.now();
+    const r = await runOneCheck(slow, ctx, 500);
+    assert.ok(Date.now() - t0 < 4000, 'sleep 30 was not killed');
+    assert.match(r.summary, /sleeper: timed out after 0\.5s waiting for `sleep 30`/);
+  });
+
+  it('a throwing check becomes a fail naming it; the others still run', async () => {
+    const checks = [
+      check('boom', async () => {
+        throw new Error('kaput');
+      }),
+      check('fine', async () => ok()),
+    ];
+    const [a, b] = await runChecks(checks, ctx, { timeoutMs: 1000 });
+    assert.equal(a.status, 'fail');
+    assert.match(a.summary, /^boom: check crashed: kaput/);
+    assert.equal(b.status, 'ok');
+  });
+
+  it('appliesTo: false or a reason gives skip', async () => {
+    const r = await runOneCheck(check('x', async () => ok(), { appliesTo: () => 'not in an Istio checkout' }), ctx, 1000);
+    assert.deepEqual([r.status, r.summary], ['skip', 'not in an Istio checkout']);
+  });
+
+  it('selectChecks: unknown id is a usage error; --only pulls in prerequisites; profiles filter', () => {
+    const all = [
+      check('a', async () => ok()),
+      check('b', async () => ok(), { needs: ['a'] }),
+      check('k', async () => ok(), { profiles: ['cluster'] }),
+    ];
+    assert.throws(() => selectChecks(all, { only: ['nope'] }), (e: unknown) => e instanceof UsageError && e.exitCode === 2 && /unknown check id: nope/.test(e.message));
+    assert.deepEqual(selectChecks(all, { only: ['b'] }).map((c) => c.id), ['a', 'b']);
+    assert.deepEqual(selectChecks(all, {}).map((c) => c.id), ['a', 'b']);
+    assert.deepEqual(selectChecks(all, { profiles: ['all'] }).map((c) => c.id), ['a', 'b', 'k']);
+    assert.deepEqual(selectChecks(all, { profiles: ['cluster'] }).map((c) => c.id), ['k']);
+  });
+});
+
+describe('fix engine', () => {
+  let ctx: Context;
+  let cleanup: () => Promise<void>;
+  before(async () => {
+    const t = await tempEnv();
+    cleanup = t.cleanup;
+    ctx = await testContext({ env: t.env, dir: t.dir });
+  });
+  after(() => cleanup());
+
+  it('runs the plan, then re-checks and reports the re-check; a second run is a no-op', async () => {
+    let state = false;
+    let runs = 0;
+    const c = check('flag', async () => (state ? ok('set') : { status: 'fail', summary: 'unset' }), {
+      fix: async () => ({ steps: [actionStep('write', 'set the flag', async () => void (runs++, (state = true)))] }),
+    });
+    const [o] = await runFixes([c], ctx, { timeoutMs: 1000 });
+    assert.equal(o.action, 'fixed');
+    assert.equal(o.after?.summary, 'set');
+    const [o2] = await runFixes([c], ctx, { timeoutMs: 1000 });
+    assert.equal(o2.action, 'already-ok');
+    assert.equal(runs, 1);
+  });
+
+  it('reports the truth when the steps ran but the check still fails', async () => {
+    const c = check('liar', async () => ({ status: 'fail', summary: 'still broken' }), {
+      fix: async () => ({ steps: [actionStep('other', 'do nothing useful', async () => {})] }),
+    });
+    const [o] = await runFixes([c], ctx, { timeoutMs: 1000 });
+    assert.equal(o.action, 'still-failing');
+    assert.equal(o.after?.summary, 'still broken');
+  });
+
+  it('dry run changes nothing and returns the plan', async () => {
+    let ran = false;
+    const c = check('d', async () => ({ status: 'fail', summary: 'no' }), {
+      fix: async () => ({ steps: [actionStep('write', 'write /x', async () => void (ran = true)), execStep('echo', ['hi there'])] }),
+    });
+    const [o] = await runFixes([c], ctx, { timeoutMs: 1000, dryRun: true });
+    assert.equal(o.action, 'planned');
+    assert.equal(ran, false);
+    assert.deepEqual(o.plan?.steps.map((s) => s.describe), ['write /x', "echo 'hi there'"]);
+  });
+
+  it('consent steps do not run without --yes or a confirmation; with --yes they run', async () => {
+    let ran = 0;
+    const c = check('needs-consent', async () => (ran > 0 ? ok() : { status: 'fail', summary: 'no' }), {
+      fix: async () => ({ steps: [actionStep('exec', 'sudo apt-get install -y thing', async () => void ran++, true)] }),
+    });
+    const [o] = await runFixes([c], ctx, { timeoutMs: 1000 });
+    assert.equal(o.action, 'planned');
+    assert.match(o.message ?? '', /--yes/);
+    assert.equal(ran, 0);
+    const [declined] = await runFixes([c], ctx, { timeoutMs: 1000, confirm: async () => false });
+    assert.equal(declined.action, 'declined');
+    assert.equal(ran, 0);
+    const [yes] = await runFixes([c], ctx, { timeoutMs: 1000, yes: true });
+    assert.equal(yes.action, 'fixed');
+    assert.equal(ran, 1);
+  });
+
+  it('a fix whose prerequisite could not be fixed is skipped with the reason; unrelated fixes still run', async () => {
+    let fixedOther = false;
+    const base = check('base', async () => ({ status: 'fail', summary: 'no' }), { fix: async () => ({ steps: [manualStep('do it by hand')] }) });
+    const dep = check('dep', async () => ({ status: 'fail', summary: 'no' }), { needs: ['base'], fix: async () => ({ steps: [actionStep('x', 'x', async () => {})] }) });
+    const other = check('other', async () => (fixedOther ? ok() : { status: 'fail', summary: 'no' }), {
+      fix: async () => ({ steps: [actionStep('x', 'fix other', async () => void (fixedOther = true))] }),
+    });
+    const outcomes = await runFixes([base, dep, other], ctx, { timeoutMs: 1000 });
+    const by = Object.fromEntries(outcomes.map((o) => [o.id, o]));
+    assert.equal(by.base.action, 'still-failing');
+    assert.equal(by.dep.action, 'skipped');
+    assert.match(by.dep.message ?? '', /needs base, which could not be fixed/);
+    assert.equal(by.other.action, 'fixed');
+  });
+
+  it('a failing step stops the plan and is reported with its error', async () => {
+    const c = check('cmd', async () => ({ status: 'fail', summary: 'no' }), {
+      fix: async () => ({ steps: [execStep('sh', ['-c', 'echo nope >&2; exit 3']), actionStep('x', 'never', async () => assert.fail('ran after a failed step'))] }),
+    });
+    const [o] = await runFixes([c], ctx, { timeoutMs: 1000 });
+    assert.equal(o.action, 'failed');
+    assert.match(o.message ?? '', /exited 3: nope/);
+  });
+});

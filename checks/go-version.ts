@@ -28,7 +28,7 @@ export function goRequirement(ctx: Context): GoRequirement | undefined {
 export async function localGoVersion(ctx: Context, goBin = 'go'): Promise<{ version?: string; path?: string; error?: string }> {
   const path = goBin.includes('/') ? goBin : await ctx.which(goBin);
   if (!path) return { error: 'not found on PATH' };
-  const r = await ctx.exec(path, ['version'], { env: { ...ctx.env, GOTOOLCHAIN: 'local' }, cwd: ctx.paths.home });
+  const r = await ctx.exec(path, ['version'], { env: { ...ctx.env, GOTOOLCHAIN: 'local' }, cwd: '/' });
   const m = /go version go(\d+\.\d+(?:\.\d+)?\S*)/.exec(r.stdout);
   if (!r.ok || !m) return { path, error: (r.stderr || r.stdout || `exit ${r.exitCode}`).trim().split('\n')[0] };
   return { version: m[1], path };

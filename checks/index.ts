@@ -3,6 +3,7 @@
  * checks/ named by its id, exporting a plain object, plus one line here.
  */
 import type { Check } from '../src/core/check.js';
+import { distrolessImages } from './distroless-images.js';
 import { dockerDaemon } from './docker-daemon.js';
 import { gnuTar } from './gnu-tar.js';
 import { goVersion } from './go-version.js';
@@ -13,4 +14,5 @@ export const allChecks: readonly Check[] = [
   gnuTar,
   // docker
   dockerDaemon,
+  distrolessImages,
 ];

@@ -48,6 +48,11 @@ export interface FixStep {
 
 export interface FixPlan {
   steps: FixStep[];
+  /**
+   * Steps are independent (e.g. one per image): run them all concurrently and
+   * report every failure, instead of stopping at the first.
+   */
+  concurrent?: boolean;
   /** Lines shown before the steps (caveats such as "log out and back in"). */
   notes?: string[];
 }

@@ -289,21 +289,31 @@ export async function runFixes(checks: readonly Check[], ctx: Context, opts: Fix
         }
       }
       let failure: string | undefined;
+      const runStep = async (c: Context, step: FixStep): Promise<string | undefined> => {
+        opts.onEvent?.({ type: 'step-start', check, step });
+        if (!step.run) {
+          opts.onEvent?.({ type: 'step-end', check, step, skipped: 'do this yourself' });
+          return undefined;
+        }
+        try {
+          await step.run(c);
+          opts.onEvent?.({ type: 'step-end', check, step });
+          return undefined;
+        } catch (err) {
+          const msg = redact(errorMessage(err), ctx.env);
+          opts.onEvent?.({ type: 'step-end', check, step, error: msg });
+          return msg;
+        }
+      };
       const ran = await underTimeout(check, ctx, fixTimeout, async (c) => {
-        for (const step of plan!.steps) {
-          opts.onEvent?.({ type: 'step-start', check, step });
-          if (!step.run) {
-            opts.onEvent?.({ type: 'step-end', check, step, skipped: 'do this yourself' });
-            continue;
-          }
-          try {
-            await step.run(c);
-            opts.onEvent?.({ type: 'step-end', check, step });
-          } catch (err) {
-            failure = redact(errorMessage(err), ctx.env);
-            opts.onEvent?.({ type: 'step-end', check, step, error: failure });
-            return;
-          }
+        if (plan.concurrent) {
+          const errors = (await Promise.all(plan.steps.map((s) => runStep(c, s)))).filter((e): e is string => Boolean(e));
+          if (errors.length > 0) failure = errors.join('; ');
+          return;
+        }
+        for (const step of plan.steps) {
+          failure = await runStep(c, step);
+          if (failure) return;
         }
       });
       if (ran.timedOutMsg) failure = ran.timedOutMsg;

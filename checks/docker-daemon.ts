@@ -1,13 +1,59 @@
-import type { Check, CheckResult } from '../src/core/check.js';
+import type { Check, CheckResult, FixPlan, FixStep } from '../src/core/check.js';
+import type { Context } from '../src/core/context.js';
 import { probeDaemon } from '../src/core/docker.js';
-import { manualStep } from '../src/core/steps.js';
+import { DevenvError } from '../src/core/errors.js';
+import { installSteps } from '../src/core/pkgmgr.js';
+import { actionStep, execStep, manualStep } from '../src/core/steps.js';
+
+/** Polls `docker version` until the daemon answers, bounded by docker.startTimeoutMs. */
+function waitStep(ctx: Context): FixStep {
+  const limit = ctx.config.docker.startTimeoutMs ?? 60_000;
+  return actionStep('wait', `wait up to ${Math.round(limit / 1000)}s for the Docker daemon to answer`, async (c) => {
+    const deadline = Date.now() + limit;
+    let last = '';
+    while (Date.now() < deadline) {
+      const r = await c.exec('docker', ['version', '--format', '{{.Server.Version}}'], { timeoutMs: 5000 });
+      if (r.ok && r.stdout.trim()) return;
+      last = (r.stderr || r.stdout).trim().split('\n').slice(-1)[0] ?? '';
+      await new Promise((res) => setTimeout(res, 500));
+    }
+    throw new DevenvError(`the Docker daemon did not answer within ${Math.round(limit / 1000)}s${last ? `: ${last}` : ''}`);
+  });
+}
+
+async function startPlan(ctx: Context): Promise<FixPlan> {
+  const configured = ctx.config.docker.startCommand;
+  if (configured) {
+    return { steps: [execStep(configured[0], configured.slice(1), { timeoutMs: ctx.config.docker.startTimeoutMs ?? 60_000 }), waitStep(ctx)] };
+  }
+  if (ctx.env.DOCKER_HOST) {
+    return {
+      notes: [`DOCKER_HOST=${ctx.env.DOCKER_HOST} points at a daemon devenv does not know how to start.`],
+      steps: [manualStep('start the daemon that serves DOCKER_HOST, or unset DOCKER_HOST to use the local one'), manualStep('or set docker.startCommand in the devenv config')],
+    };
+  }
+  if (ctx.platform === 'darwin') return { steps: [execStep('open', ['-a', 'Docker']), waitStep(ctx)] };
+  const sudo = ctx.isRoot ? [] : ['sudo'];
+  const cmd = (args: string[]) => (sudo.length ? execStep('sudo', args, { consent: true }) : execStep(args[0], args.slice(1), { consent: true }));
+  let systemd = false;
+  try {
+    await ctx.fs.access('/run/systemd/system');
+    systemd = true;
+  } catch {
+    // no systemd
+  }
+  if (systemd && (await ctx.which('systemctl'))) return { steps: [cmd(['systemctl', 'start', 'docker']), waitStep(ctx)] };
+  if (await ctx.which('service')) return { steps: [cmd(['service', 'docker', 'start']), waitStep(ctx)] };
+  return { steps: [manualStep('start dockerd with your init system (no systemd or service command found)')] };
+}
 
 export const dockerDaemon = {
   id: 'docker-daemon',
   title: 'Docker daemon',
   category: 'docker',
   description: 'The docker CLI is installed and its daemon answers (honouring DOCKER_HOST and the current docker context).',
-  fixDescription: 'Prints how to install the CLI, start the daemon, or get access to its socket.',
+  fixDescription:
+    'Starts the daemon (docker.startCommand, else systemctl/service on Linux, open -a Docker on macOS) and waits until it answers; installs the CLI with the package manager; for a permission error, adds you to the docker group (asks first).',
   async run(ctx): Promise<CheckResult> {
     const s = await probeDaemon(ctx);
     switch (s.state) {
@@ -23,7 +69,7 @@ export const dockerDaemon = {
           status: 'fail',
           summary: 'docker CLI not found on PATH',
           found: 'missing',
-          hint: ctx.platform === 'darwin' ? 'Install Docker Desktop: brew install --cask docker' : 'Install Docker: sudo apt-get install docker.io (or your distribution\'s docker package)',
+          hint: ctx.platform === 'darwin' ? 'Install Docker Desktop: brew install --cask docker' : "Install Docker: devenv fix docker-daemon (or your distribution's docker package)",
         };
       case 'permission-denied':
         return {
@@ -41,9 +87,9 @@ export const dockerDaemon = {
           hint:
             ctx.platform === 'darwin'
               ? 'Start Docker Desktop: open -a Docker'
-              : ctx.env.DOCKER_HOST
+              : ctx.env.DOCKER_HOST && !ctx.config.docker.startCommand
                 ? `Nothing answers at DOCKER_HOST=${ctx.env.DOCKER_HOST}: start that daemon or unset DOCKER_HOST.`
-                : 'Start it: sudo systemctl start docker (or sudo service docker start)',
+                : 'Start it: devenv fix docker-daemon (sudo systemctl start docker)',
           details: [s.message],
         };
       default:
@@ -52,14 +98,16 @@ export const dockerDaemon = {
   },
   async fix(ctx, result) {
     if (result.found === 'missing') {
-      return { steps: [manualStep(ctx.platform === 'darwin' ? 'brew install --cask docker' : 'sudo apt-get install -y docker.io')] };
+      if (ctx.platform === 'darwin') return { steps: [execStep('brew', ['install', '--cask', 'docker'], { consent: true })] };
+      return { steps: await installSteps(ctx, 'docker') };
     }
     if (result.found === 'no access') {
+      const user = ctx.env.USER ?? ctx.env.LOGNAME ?? '$USER';
       return {
-        notes: ['Group membership takes effect after you log out and back in.'],
-        steps: [manualStep('sudo usermod -aG docker "$USER"'), manualStep('newgrp docker')],
+        notes: ['Group membership takes effect in new login sessions: log out and back in (or run `newgrp docker` in this shell).'],
+        steps: [execStep('sudo', ['usermod', '-aG', 'docker', user], { consent: true }), manualStep('log out and back in, or: newgrp docker')],
       };
     }
-    return { steps: [manualStep(ctx.platform === 'darwin' ? 'open -a Docker' : 'sudo systemctl start docker')] };
+    return startPlan(ctx);
   },
 } satisfies Check;

@@ -1,6 +1,6 @@
 import type { Check, CheckResult } from '../src/core/check.js';
 import type { Context } from '../src/core/context.js';
-import { manualStep } from '../src/core/steps.js';
+import { installSteps } from '../src/core/pkgmgr.js';
 
 /** The GNU tar devenv and Istio's scripts should use: `gtar` on macOS, else `tar`. */
 export async function findGnuTar(ctx: Context): Promise<{ path?: string; version?: string; other?: string }> {
@@ -23,7 +23,7 @@ export const gnuTar = {
   title: 'GNU tar',
   category: 'toolchain',
   description: 'GNU tar is available (`tar` on Linux, `gtar` on macOS); packaging and release archives need its flags.',
-  fixDescription: 'Prints the package-manager command that installs GNU tar.',
+  fixDescription: 'Installs GNU tar with the platform package manager (brew gnu-tar, giving gtar; apt-get/dnf tar), after asking.',
   async run(ctx): Promise<CheckResult> {
     const t = await findGnuTar(ctx);
     if (t.version) return { status: 'ok', summary: `GNU tar ${t.version} (${t.path})`, found: t.version };
@@ -36,6 +36,6 @@ export const gnuTar = {
     };
   },
   async fix(ctx) {
-    return { steps: [manualStep(ctx.platform === 'darwin' ? 'brew install gnu-tar' : 'sudo apt-get install -y tar')] };
+    return { steps: await installSteps(ctx, 'gnu-tar') };
   },
 } satisfies Check;

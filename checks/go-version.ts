@@ -1,6 +1,11 @@
+import path from 'node:path';
 import type { Check, CheckResult, FixPlan } from '../src/core/check.js';
 import type { Context } from '../src/core/context.js';
-import { manualStep } from '../src/core/steps.js';
+import { DevenvError } from '../src/core/errors.js';
+import { downloadBase, fetchGoIndex, goArch, goOs, installGo, pickRelease } from '../src/core/goinstall.js';
+import { describeUrl } from '../src/core/mirrors.js';
+import { actionStep, manualStep } from '../src/core/steps.js';
+import { goRoot, installedGos } from '../src/core/toolchains.js';
 import { versionLess } from '../src/core/versions.js';
 import { where } from '../src/istio/facts.js';
 
@@ -26,38 +31,69 @@ export function goRequirement(ctx: Context): GoRequirement | undefined {
 
 /** `go version` output → "1.19.8". GOTOOLCHAIN=local so Go ≥1.21 reports itself instead of switching. */
 export async function localGoVersion(ctx: Context, goBin = 'go'): Promise<{ version?: string; path?: string; error?: string }> {
-  const path = goBin.includes('/') ? goBin : await ctx.which(goBin);
-  if (!path) return { error: 'not found on PATH' };
-  const r = await ctx.exec(path, ['version'], { env: { ...ctx.env, GOTOOLCHAIN: 'local' }, cwd: '/' });
+  const bin = goBin.includes('/') ? goBin : await ctx.which(goBin);
+  if (!bin) return { error: 'not found on PATH' };
+  const r = await ctx.exec(bin, ['version'], { env: { ...ctx.env, GOTOOLCHAIN: 'local' }, cwd: '/' });
   const m = /go version go(\d+\.\d+(?:\.\d+)?\S*)/.exec(r.stdout);
-  if (!r.ok || !m) return { path, error: (r.stderr || r.stdout || `exit ${r.exitCode}`).trim().split('\n')[0] };
-  return { version: m[1], path };
+  if (!r.ok || !m) return { path: bin, error: (r.stderr || r.stdout || `exit ${r.exitCode}`).trim().split('\n')[0] };
+  return { version: m[1], path: bin };
 }
 
-function installSteps(ctx: Context, version: string): FixPlan {
-  const os = ctx.platform === 'darwin' ? 'darwin' : 'linux';
-  const arch = ctx.arch === 'arm64' ? 'arm64' : 'amd64';
-  const file = `go${version}.${os}-${arch}.tar.gz`;
-  return {
-    notes: [`Go ${version} or newer is required; the steps below install it from go.dev.`],
-    steps: [
-      manualStep(`download https://go.dev/dl/${file} and check its sha256 against https://go.dev/dl/?mode=json&include=all`),
-      manualStep(`sudo rm -rf /usr/local/go && sudo tar -C /usr/local -xzf ${file}`),
-      manualStep('export PATH=/usr/local/go/bin:$PATH (add it to your shell profile)'),
-    ],
-  };
+/** What to install: config go.version (exact when x.y.z), else the repo's requirement (newest patch of its minor). */
+function wanted(ctx: Context): { version: string; exact: boolean } | undefined {
+  if (ctx.config.go.version) return { version: ctx.config.go.version, exact: /^\d+\.\d+\.\d+$/.test(ctx.config.go.version) };
+  const req = goRequirement(ctx);
+  return req ? { version: req.version, exact: false } : undefined;
 }
 
 export const goVersion = {
   id: 'go-version',
   title: 'Go toolchain',
   category: 'toolchain',
-  description: "`go` is on PATH and at least the version the checkout requires (go.mod's go/toolchain lines and the Makefile's GO_VERSION_REQUIRED, the strictest wins).",
-  fixDescription: 'Prints the exact steps to install the required Go release for this platform.',
+  description:
+    "`go` is on PATH and at least the version the checkout requires (go.mod's go/toolchain lines and the Makefile's GO_VERSION_REQUIRED; the strictest wins). A Go that devenv installed counts too (with a reminder to put it on PATH).",
+  fixDescription:
+    'Installs the newest patch release of the required Go line (or go.version) from the Go download index (go.downloadBase, default https://go.dev/dl/; mirrors apply), sha256-verified, into $XDG_DATA_HOME/devenv/toolchains/go<version>. Never touches a system Go.',
   async run(ctx): Promise<CheckResult> {
     const req = goRequirement(ctx);
     const local = await localGoVersion(ctx);
-    const details = req?.all.map((r) => `requires go ${r.version} (${r.source})`);
+    const details = req?.all.map((r) => `requires go ${r.version} (${r.source})`) ?? [];
+    const satisfied = (v: string) => !req || !versionLess(v, req.version);
+    if (local.version && !ctx.istio) {
+      return { status: 'ok', summary: `go ${local.version} (not in an Istio checkout: no requirement)`, found: local.version, details: [local.path!] };
+    }
+    if (local.version && !req) {
+      return {
+        status: 'warn',
+        summary: `go ${local.version}; go.mod declares no go directive and no GO_VERSION_REQUIRED was found, so no requirement could be read`,
+        found: local.version,
+        source: 'go.mod',
+        hint: 'Add a `go 1.x` line to go.mod, or check that this is a complete Istio checkout.',
+      };
+    }
+    if (local.version && satisfied(local.version)) {
+      return {
+        status: 'ok',
+        summary: `go ${local.version} satisfies >= ${req!.version}`,
+        found: local.version,
+        required: `>= ${req!.version}`,
+        source: req!.source,
+        details: [local.path!, ...details],
+      };
+    }
+    // PATH has no (good) go: a toolchain devenv installed may still satisfy the requirement.
+    const installed = (await installedGos(ctx)).find((g) => satisfied(g.version));
+    if (installed) {
+      return {
+        status: 'warn',
+        summary: `go ${installed.version} is installed at ${path.dirname(path.dirname(installed.bin))} but not first on PATH${local.version ? ` (PATH has go ${local.version})` : ''}`,
+        found: `${installed.version} (devenv)`,
+        required: req ? `>= ${req.version}` : undefined,
+        source: req?.source,
+        hint: 'Put it on PATH: eval "$(devenv shellenv)"',
+        details: [installed.bin, ...details],
+      };
+    }
     if (!local.version) {
       return {
         status: 'fail',
@@ -69,31 +105,45 @@ export const goVersion = {
         details,
       };
     }
-    if (!ctx.istio) {
-      return { status: 'ok', summary: `go ${local.version} (not in an Istio checkout: no requirement)`, found: local.version, details: [local.path!] };
-    }
-    if (!req) {
-      return {
-        status: 'warn',
-        summary: `go ${local.version}; go.mod declares no go directive and no GO_VERSION_REQUIRED was found, so no requirement could be read`,
-        found: local.version,
-        source: 'go.mod',
-        hint: 'Add a `go 1.x` line to go.mod, or check that this is a complete Istio checkout.',
-      };
-    }
-    const ok = !versionLess(local.version, req.version);
     return {
-      status: ok ? 'ok' : 'fail',
-      summary: ok ? `go ${local.version} satisfies >= ${req.version}` : `go ${local.version} is older than the required ${req.version}`,
+      status: 'fail',
+      summary: `go ${local.version} is older than the required ${req!.version}`,
       found: local.version,
-      required: `>= ${req.version}`,
-      source: req.source,
-      hint: ok ? undefined : `Install Go ${req.version} or newer: devenv fix go-version`,
-      details: [`${local.path}`, ...(details ?? [])],
+      required: `>= ${req!.version}`,
+      source: req!.source,
+      hint: `Install Go ${req!.version} or newer: devenv fix go-version`,
+      details: [local.path!, ...details],
     };
   },
-  async fix(ctx) {
+  async fix(ctx): Promise<FixPlan> {
+    const w = wanted(ctx);
+    if (!w) {
+      return { steps: [manualStep('install Go from https://go.dev/dl/ (this checkout states no version; set go.version in the devenv config to have devenv install one)')] };
+    }
     const req = goRequirement(ctx);
-    return installSteps(ctx, ctx.config.go.version ?? req?.version ?? '1.22.0');
+    const have = (await installedGos(ctx)).find((g) => (w.exact ? g.version === w.version : !req || !versionLess(g.version, req.version)));
+    if (have) {
+      // Already installed by an earlier fix: nothing to download again.
+      return { notes: [`Go ${have.version} is already installed at ${path.dirname(path.dirname(have.bin))}; put it on PATH: eval "$(devenv shellenv)"`], steps: [] };
+    }
+    const { releases, url } = await fetchGoIndex(ctx);
+    const os = goOs(ctx);
+    const arch = goArch(ctx);
+    const pick = pickRelease(releases, w.version, os, arch, { exact: w.exact });
+    if (!pick) {
+      throw new DevenvError(`the Go download index (${url}) has no ${os}-${arch} archive for go ${w.exact ? w.version : `${w.version} (newest patch)`}`);
+    }
+    const version = pick.release.version.replace(/^go/, '');
+    const dest = goRoot(ctx, version);
+    return {
+      notes: [`Installs Go ${version} beside any system Go; afterwards run: eval "$(devenv shellenv)"`],
+      steps: [
+        actionStep(
+          'install',
+          `download ${describeUrl(downloadBase(ctx) + pick.file.filename, ctx.config)} (sha256 ${pick.file.sha256}), extract to ${dest}`,
+          async (c) => void (await installGo(c, pick.release, pick.file)),
+        ),
+      ],
+    };
   },
 } satisfies Check;

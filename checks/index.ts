@@ -5,13 +5,20 @@
 import type { Check } from '../src/core/check.js';
 import { distrolessImages } from './distroless-images.js';
 import { dockerDaemon } from './docker-daemon.js';
+import { fpm } from './fpm.js';
 import { gnuTar } from './gnu-tar.js';
 import { goVersion } from './go-version.js';
+import { gopathLayout } from './gopath-layout.js';
+import { ruby } from './ruby.js';
 
 export const allChecks: readonly Check[] = [
   // toolchain
   goVersion,
   gnuTar,
+  ruby,
+  fpm,
+  // repository
+  gopathLayout,
   // docker
   dockerDaemon,
   distrolessImages,

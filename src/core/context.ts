@@ -40,6 +40,8 @@ export interface Context {
   interactive: boolean;
   /** Shares one computation between concurrent checks (e.g. `docker version`). */
   memo: <T>(key: string, fn: () => Promise<T>) => Promise<T>;
+  /** The same context with an empty memo: after a fix changed the machine, probes must run again. */
+  fresh: () => Context;
   /** Progress lines from fix steps; the reporter decides where they go. */
   log: (line: string) => void;
 }
@@ -94,9 +96,8 @@ export async function createContext(opts: ContextOptions = {}): Promise<Context>
     root ? readIstioFacts(root) : Promise.resolve(null),
   ]);
   const downloader = createDownloader(config);
-  const memos = new Map<string, Promise<unknown>>();
   const baseExec = opts.exec ?? realExec;
-  return {
+  const ctx: Context = {
     cwd,
     root,
     istio,
@@ -112,15 +113,22 @@ export async function createContext(opts: ContextOptions = {}): Promise<Context>
     download: downloader.download,
     fetchText: downloader.fetchText,
     interactive: opts.interactive ?? false,
-    memo: <T>(key: string, fn: () => Promise<T>) => {
-      let p = memos.get(key) as Promise<T> | undefined;
-      if (!p) {
-        p = fn();
-        memos.set(key, p);
-      }
-      return p;
-    },
+    memo: newMemo(),
+    fresh: () => ({ ...ctx, memo: newMemo() }),
     log: opts.log ?? (() => {}),
+  };
+  return ctx;
+}
+
+function newMemo(): Context['memo'] {
+  const memos = new Map<string, Promise<unknown>>();
+  return <T>(key: string, fn: () => Promise<T>) => {
+    let p = memos.get(key) as Promise<T> | undefined;
+    if (!p) {
+      p = fn();
+      memos.set(key, p);
+    }
+    return p;
   };
 }
 

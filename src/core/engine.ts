@@ -249,7 +249,7 @@ export async function runFixes(checks: readonly Check[], ctx: Context, opts: Fix
         const before: TimedResult = { id: check.id, status: 'skip', summary: `needs ${unmet.join(', ')}`, durationMs: 0 };
         return done({ id: check.id, action: 'skipped', before, message: `needs ${unmet.join(', ')}, which could not be fixed` });
       }
-      const before = await runOneCheck(check, ctx, opts.timeoutMs);
+      const before = await runOneCheck(check, ctx.fresh(), opts.timeoutMs);
       opts.onEvent?.({ type: 'check-end', check, result: before });
       if (before.status === 'ok' || before.status === 'skip') {
         return done({ id: check.id, action: 'already-ok', before, message: before.status === 'skip' ? before.summary : undefined });
@@ -318,7 +318,7 @@ export async function runFixes(checks: readonly Check[], ctx: Context, opts: Fix
       });
       if (ran.timedOutMsg) failure = ran.timedOutMsg;
       else if (ran.error !== undefined && !failure) failure = redact(errorMessage(ran.error), ctx.env);
-      const after = await runOneCheck(check, ctx, opts.timeoutMs);
+      const after = await runOneCheck(check, ctx.fresh(), opts.timeoutMs);
       opts.onEvent?.({ type: 'check-end', check, result: after });
       if (failure) return done({ id: check.id, action: 'failed', before, plan, after, message: failure });
       return done({ id: check.id, action: passed(after) ? 'fixed' : 'still-failing', before, plan, after });

@@ -27,3 +27,8 @@ export function mirrorImage(ref: string, config: Pick<Config, 'mirrors'>): strin
   const rule = longestPrefix(ref, config.mirrors.images);
   return rule ? rule[1] + ref.slice(rule[0].length) : undefined;
 }
+
+/** How a plan shows a download: the URLs that will be tried, in order. */
+export function describeUrl(url: string, config: Pick<Config, 'mirrors' | 'prefer'>): string {
+  return candidateUrls(url, config).join(' (else ') + ')'.repeat(candidateUrls(url, config).length - 1);
+}

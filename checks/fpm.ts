@@ -1,0 +1,68 @@
+import path from 'node:path';
+import type { Check, CheckResult } from '../src/core/check.js';
+import type { Context } from '../src/core/context.js';
+import { DevenvError } from '../src/core/errors.js';
+import { formatCommand } from '../src/core/exec.js';
+import { userGemBin } from '../src/core/shellenv.js';
+import type { FixStep } from '../src/core/check.js';
+
+/** fpm on PATH, else in the gem bin dir a `gem install` would have used. */
+export async function findFpm(ctx: Context): Promise<string | undefined> {
+  const onPath = await ctx.which('fpm');
+  if (onPath) return onPath;
+  const gemBin = await userGemBin(ctx);
+  if (!gemBin) return undefined;
+  try {
+    await ctx.fs.access(path.join(gemBin, 'fpm'));
+    return path.join(gemBin, 'fpm');
+  } catch {
+    return undefined;
+  }
+}
+
+export function gemInstallArgs(ctx: Context): string[] {
+  const args = ['install', '--no-document', 'fpm'];
+  if (ctx.config.gem.source) args.push('--clear-sources', '--source', ctx.config.gem.source);
+  if (!ctx.isRoot && !ctx.env.GEM_HOME) args.push('--user-install');
+  return args;
+}
+
+export const fpm = {
+  id: 'fpm',
+  title: 'fpm (packaging)',
+  category: 'toolchain',
+  needs: ['ruby'],
+  description: '`fpm --version` works (make deb / the docker.app_sidecar targets package with fpm).',
+  fixDescription:
+    'gem install --no-document fpm, from gem.source when configured (--clear-sources --source), system-wide as root, --user-install otherwise (the user gem bin dir then goes into devenv shellenv).',
+  async run(ctx): Promise<CheckResult> {
+    const bin = await findFpm(ctx);
+    if (!bin) return { status: 'fail', summary: 'fpm not found on PATH or in the gem bin dir', found: 'missing', hint: 'devenv fix fpm' };
+    const r = await ctx.exec(bin, ['--version']);
+    const v = r.stdout.trim().split('\n')[0];
+    if (!r.ok || !v) return { status: 'fail', summary: `fpm is broken: ${(r.stderr || r.stdout).trim().split('\n')[0] ?? `exit ${r.exitCode}`}`, found: 'broken', hint: 'devenv fix fpm' };
+    const onPath = (await ctx.which('fpm')) === bin;
+    return onPath
+      ? { status: 'ok', summary: `fpm ${v} (${bin})`, found: v }
+      : { status: 'warn', summary: `fpm ${v} is installed at ${bin} but not on PATH`, found: v, hint: 'eval "$(devenv shellenv)"' };
+  },
+  async fix(ctx) {
+    const args = gemInstallArgs(ctx);
+    const source = ctx.config.gem.source ?? 'the default gem source';
+    const step: FixStep = {
+      kind: 'exec',
+      describe: formatCommand('gem', args),
+      command: { cmd: 'gem', args },
+      consent: true,
+      run: async (c) => {
+        const r = await c.exec('gem', args, { timeoutMs: 10 * 60_000 });
+        if (r.notFound) throw new DevenvError('gem: command not found (install ruby first: devenv fix ruby)');
+        if (!r.ok) {
+          const tail = (r.stderr || r.stdout).trim().split('\n').filter(Boolean).slice(-3).join(' ');
+          throw new DevenvError(`gem install fpm from ${source} failed: ${tail}`, { suggestions: ['Check gem.source in the devenv config, or the network.'] });
+        }
+      },
+    };
+    return { notes: ctx.isRoot || ctx.env.GEM_HOME ? [] : ['Installs into your user gem dir; eval "$(devenv shellenv)" puts it on PATH.'], steps: [step] };
+  },
+} satisfies Check;

@@ -1,0 +1,101 @@
+import path from 'node:path';
+import type { Check, CheckResult } from '../src/core/check.js';
+import type { Context } from '../src/core/context.js';
+import { gopathFor } from '../src/core/shellenv.js';
+import { manualStep } from '../src/core/steps.js';
+import type { MakeVar } from '../src/istio/makefile.js';
+import { where } from '../src/istio/facts.js';
+
+const OUTPUT_VARS = ['GO_TOP', 'OUT_DIR', 'ISTIO_OUT', 'ISTIO_BIN', 'GOBIN'];
+
+/** The Makefile line that derives build output from $GOPATH (1.1–1.4 era), if any. */
+export function gopathDerivedOutput(ctx: Context): MakeVar | undefined {
+  return ctx.istio?.makeVars.find((v) => OUTPUT_VARS.includes(v.name) && /\bGOPATH\b|\bGO_TOP\b/.test(v.value));
+}
+
+export const gopathLayout = {
+  id: 'gopath-layout',
+  title: 'GOPATH layout',
+  category: 'repository',
+  description:
+    'For checkouts whose Makefiles derive output paths from $GOPATH (1.1–1.4): GOPATH is set in the environment, the checkout sits at $GOPATH/src/istio.io/istio, and GO111MODULE is on.',
+  fixDescription:
+    'When the checkout already sits at <X>/src/istio.io/istio: the exports go into `devenv shellenv`. Otherwise prints the exact commands to move or link the checkout (never moves it itself).',
+  appliesTo(ctx) {
+    if (!ctx.root) return 'not in an Istio checkout';
+    return gopathDerivedOutput(ctx) ? true : 'this checkout does not derive its output paths from GOPATH';
+  },
+  async run(ctx): Promise<CheckResult> {
+    const derived = gopathDerivedOutput(ctx)!;
+    const source = where(derived);
+    const root = ctx.root!;
+    const gopathEnv = ctx.env.GOPATH;
+    const details = [
+      `${derived.name} ${derived.op} ${derived.value} (${source})`,
+      `GOPROXY=${ctx.env.GOPROXY ?? '(unset: the Makefile default applies)'}`,
+      `GOFLAGS=${ctx.env.GOFLAGS ?? '(unset)'}`,
+    ];
+    const first = gopathEnv?.split(path.delimiter)[0];
+    const expected = first ? path.join(first, 'src', 'istio.io', 'istio') : undefined;
+    const at = gopathFor(root);
+    if (!first) {
+      return {
+        status: 'fail',
+        summary: `GOPATH is not set; ${derived.name} is derived from it (${source}), so the build would write to /out and /bin`,
+        found: 'GOPATH unset',
+        required: at ? `GOPATH=${at}` : 'GOPATH set, checkout at $GOPATH/src/istio.io/istio',
+        source,
+        hint: at ? 'eval "$(devenv shellenv)" (sets GOPATH and GO111MODULE)' : 'devenv fix gopath-layout --dry-run shows how to place the checkout',
+        details,
+      };
+    }
+    if (path.resolve(expected!) !== root) {
+      return {
+        status: 'fail',
+        summary: `the checkout is at ${root}, not at $GOPATH/src/istio.io/istio (${expected})`,
+        found: root,
+        required: expected,
+        source,
+        hint: at ? `Set GOPATH=${at}: eval "$(devenv shellenv)"` : 'devenv fix gopath-layout --dry-run shows how to place the checkout',
+        details,
+      };
+    }
+    const mod = ctx.env.GO111MODULE;
+    if (mod && mod !== 'on') {
+      return { status: 'fail', summary: `GO111MODULE=${mod}; module-mode vendoring needs on`, found: `GO111MODULE=${mod}`, required: 'GO111MODULE=on', source, hint: 'export GO111MODULE=on', details };
+    }
+    if (!mod) {
+      const fromMake = ctx.istio?.makeVars.find((v) => v.name === 'GO111MODULE');
+      return {
+        status: 'warn',
+        summary: `GOPATH and checkout location are right; GO111MODULE is unset${fromMake ? ` (make sets ${fromMake.op} ${fromMake.value} at ${where(fromMake)}, but go commands you run yourself do not)` : ''}`,
+        found: 'GO111MODULE unset',
+        required: 'GO111MODULE=on',
+        source: fromMake ? where(fromMake) : source,
+        hint: 'eval "$(devenv shellenv)" (exports GO111MODULE=on)',
+        details,
+      };
+    }
+    return { status: 'ok', summary: `checkout at $GOPATH/src/istio.io/istio, GO111MODULE=on`, found: root, required: expected, source, details };
+  },
+  async fix(ctx) {
+    const root = ctx.root!;
+    const at = gopathFor(root);
+    if (at) {
+      return {
+        notes: [`The checkout already sits at ${at}/src/istio.io/istio; devenv shellenv exports GOPATH=${at} and GO111MODULE=on.`],
+        steps: [manualStep('eval "$(devenv shellenv)"   (add it to your shell profile to keep it)')],
+      };
+    }
+    const gopath = ctx.env.GOPATH?.split(path.delimiter)[0] || path.join(ctx.paths.home, 'go');
+    const target = path.join(gopath, 'src', 'istio.io', 'istio');
+    return {
+      notes: ['devenv never moves a checkout itself. Either move it, or link it (some tools resolve the link and see the old path; moving is safer):'],
+      steps: [
+        manualStep(`mkdir -p ${path.dirname(target)} && mv ${root} ${target}`),
+        manualStep(`or: mkdir -p ${path.dirname(target)} && ln -s ${root} ${target}`),
+        manualStep(`export GOPATH=${gopath} GO111MODULE=on; cd ${target}`),
+      ],
+    };
+  },
+} satisfies Check;

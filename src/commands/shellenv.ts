@@ -1,0 +1,25 @@
+import { Flags } from '@oclif/core';
+import { goRequirement } from '../../checks/go-version.js';
+import { BaseCommand } from '../cli/base.js';
+import { createContext } from '../core/context.js';
+import { computeShellEnv, defaultShell, renderShellEnv, type Shell } from '../core/shellenv.js';
+
+export default class ShellEnv extends BaseCommand {
+  static override summary = 'Print the exports that put what devenv installed on PATH (Go, gem bins) and set GOPATH, GO111MODULE, GOPROXY.';
+  static override description = `Add to your shell profile, or run once in a shell:
+  bash/zsh:  eval "$(devenv shellenv)"
+  fish:      devenv shellenv --shell fish | source`;
+  static override examples = ['eval "$(<%= config.bin %> shellenv)"', '<%= config.bin %> shellenv --shell fish | source'];
+  static override flags = {
+    shell: Flags.string({ summary: 'Shell syntax (default: from $SHELL).', options: ['bash', 'zsh', 'fish'] }),
+    dir: Flags.directory({ char: 'C', summary: 'The Istio checkout (default: the current directory).', helpValue: 'PATH' }),
+    config: Flags.file({ summary: 'Config file applied last (also DEVENV_CONFIG).', helpValue: 'FILE' }),
+  };
+
+  async run(): Promise<void> {
+    const { flags } = await this.parse(ShellEnv);
+    const ctx = await createContext({ dir: flags.dir, configPath: flags.config });
+    const env = await computeShellEnv(ctx, goRequirement(ctx)?.version);
+    process.stdout.write(renderShellEnv(env, (flags.shell as Shell | undefined) ?? defaultShell(ctx.env)));
+  }
+}

@@ -240,14 +240,20 @@ export async function runFixes(checks: readonly Check[], ctx: Context, opts: Fix
         opts.onEvent?.({ type: 'fix-end', check, outcome: o });
         return o;
       };
+      const waiting = needs.filter((_, i) => opts.dryRun && needOutcomes[i].action === 'planned');
       const unmet = needs.filter((_, i) => {
         const o = needOutcomes[i];
         const final = o.after ?? o.before;
-        return !passed(final) && !(opts.dryRun && o.action === 'planned');
+        return !passed(final) && !waiting.includes(needs[i]);
       });
       if (unmet.length > 0) {
         const before: TimedResult = { id: check.id, status: 'skip', summary: `needs ${unmet.join(', ')}`, durationMs: 0 };
         return done({ id: check.id, action: 'skipped', before, message: `needs ${unmet.join(', ')}, which could not be fixed` });
+      }
+      if (waiting.length > 0) {
+        // A dry run cannot know this plan before its prerequisites are really fixed.
+        const before: TimedResult = { id: check.id, status: 'skip', summary: `needs ${waiting.join(', ')}`, durationMs: 0 };
+        return done({ id: check.id, action: 'planned', before, message: `planned after ${waiting.join(', ')} is fixed` });
       }
       const before = await runOneCheck(check, ctx.fresh(), opts.timeoutMs);
       opts.onEvent?.({ type: 'check-end', check, result: before });
@@ -268,7 +274,6 @@ export async function runFixes(checks: readonly Check[], ctx: Context, opts: Fix
       }
       opts.onEvent?.({ type: 'fix-start', check, plan });
       if (opts.dryRun) {
-        for (const step of plan.steps) opts.onEvent?.({ type: 'step-end', check, step, skipped: 'dry run' });
         return done({ id: check.id, action: 'planned', before, plan });
       }
       // Consent first, for every step, so nothing runs half-way and then stops for a question.
@@ -276,7 +281,6 @@ export async function runFixes(checks: readonly Check[], ctx: Context, opts: Fix
         if (!step.consent || opts.yes) continue;
         const ok = opts.confirm ? await opts.confirm(check, step) : false;
         if (!ok) {
-          for (const s of plan.steps) opts.onEvent?.({ type: 'step-end', check, step: s, skipped: 'not run' });
           return done({
             id: check.id,
             action: opts.confirm ? 'declined' : 'planned',

@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import net from 'node:net';
+import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { dockerDaemon } from '../../checks/docker-daemon.js';
 import { runOneCheck } from '../../src/core/engine.js';
 import { asUnprivileged, checkFrom, fakeExec, runCli, runCliAs, tempEnv, testContext } from '../helpers/env.js';
-import { dockerHost, requireReal } from '../helpers/daemons.js';
+import { dockerHost, harnessDir, requireReal } from '../helpers/daemons.js';
 
 function listen(server: net.Server, sock: string): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -94,5 +95,41 @@ describe('docker-daemon', () => {
     assert.equal(r.status, 'fail');
     assert.equal(r.found, 'missing');
     assert.match(r.hint ?? '', /docker/);
+  });
+
+  it('fix starts a stopped daemon through docker.startCommand, and the re-check tells the truth', async (tc) => {
+    const isRoot = process.getuid?.() === 0;
+    if (!requireReal(tc, 'root and dockerd for a second private daemon', isRoot && dockerHost())) return;
+    const dir = path.join(t.dir, 'dd');
+    const script = path.join(harnessDir(), 'dockerd.sh');
+    const cfg = path.join(t.dir, 'start.json');
+    await fs.writeFile(cfg, JSON.stringify({ docker: { startCommand: ['bash', script, 'start', dir], startTimeoutMs: 60_000 } }));
+    const env = { ...t.env, DOCKER_HOST: `unix://${dir}/docker.sock`, DEVENV_CONFIG: cfg };
+    try {
+      const before = await runCli(['doctor', '--json', '--only', 'docker-daemon'], { env });
+      assert.equal(checkFrom(before.stdout, 'docker-daemon').found, 'not running');
+      const dry = await runCli(['fix', 'docker-daemon', '--dry-run'], { env });
+      assert.match(dry.stdout, new RegExp(`bash ${script.replace(/[/.]/g, '\\$&')} start`));
+      await assert.rejects(fs.access(path.join(dir, 'docker.sock')), 'dry run started the daemon');
+      const r = await runCli(['fix', 'docker-daemon', '--yes', '--json'], { env, timeoutMs: 120_000 });
+      const o = JSON.parse(r.stdout).fixes[0];
+      assert.equal(o.action, 'fixed', JSON.stringify(o));
+      assert.equal(o.after.status, 'ok');
+      assert.equal(r.code, 0);
+    } finally {
+      execFileSync('bash', [script, 'stop', dir]);
+    }
+  });
+
+  it('a start command that does not bring the daemon up: the fix fails within its bound and the re-check says so', async () => {
+    const cfg = path.join(t.dir, 'nostart.json');
+    await fs.writeFile(cfg, JSON.stringify({ docker: { startCommand: ['true'], startTimeoutMs: 1500 } }));
+    const env = { ...t.env, DOCKER_HOST: `unix://${path.join(t.dir, 'never.sock')}`, DEVENV_CONFIG: cfg };
+    const r = await runCli(['fix', 'docker-daemon', '--yes', '--json'], { env, timeoutMs: 30_000 });
+    const o = JSON.parse(r.stdout).fixes[0];
+    assert.equal(o.action, 'failed');
+    assert.match(o.message, /did not answer within 2s|did not answer within 1s/);
+    assert.equal(o.after.status, 'fail');
+    assert.equal(r.code, 1);
   });
 });

@@ -106,7 +106,7 @@ describe('go-version fix: installing Go from a loopback download index', () => {
     assert.match(o.after.hint, /devenv shellenv/);
     assert.deepEqual(await leftovers(toolchains), [`go${version}`]);
     const out = execFileSync(path.join(toolchains, `go${version}`, 'bin', 'go'), ['version'], { env: { PATH: '/nonexistent' } }).toString();
-    assert.match(out, new RegExp(`go version go${version.replace(/\./g, '\\.')}`));
+    assert.match(out, new RegExp(`go version go${version!.replace(/\./g, '\\.')}`));
     const before = server.log.length;
     const again = await runCli(['fix', 'go-version', '--yes', '--json', '--dir', root], { env });
     assert.equal(JSON.parse(again.stdout).fixes[0].action, 'already-ok');

@@ -3,6 +3,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { istioFixture, runCli, tempEnv } from '../helpers/env.js';
+import { startServer } from '../helpers/http.js';
 
 async function listing(dir: string): Promise<string[]> {
   const out: string[] = [];
@@ -50,7 +51,9 @@ describe('devenv fix (end to end)', () => {
   });
 
   it('--dry-run prints the exact plan, changes nothing, and --json reports it', async () => {
-    const root = await istioFixture(path.join(t.dir, 'istio'), { go: '1.99.0' });
+    const index = [{ version: 'go1.99.1', stable: true, files: ['amd64', 'arm64'].map((a) => ({ filename: `go1.99.1.linux-${a}.tar.gz`, os: 'linux', arch: a, version: 'go1.99.1', sha256: 'c'.repeat(64), kind: 'archive' })) }];
+    const server = await startServer({ '/dl/': JSON.stringify(index) });
+    const root = await istioFixture(path.join(t.dir, 'istio'), { go: '1.99.0', files: { '.devenvrc.json': JSON.stringify({ go: { downloadBase: `${server.url}/dl/` } }) } });
     const before = [...(await listing(t.dir))];
     const human = await runCli(['fix', 'go-version', '--dry-run', '--dir', root], { env: t.env });
     assert.equal(human.code, 0, human.stderr);
@@ -66,6 +69,7 @@ describe('devenv fix (end to end)', () => {
     for (const s of f.steps) assert.equal(typeof s.describe, 'string');
     assert.equal(f.before.status, 'fail');
     assert.deepEqual(await listing(t.dir), before, 'dry run changed files');
+    await server.close();
   });
 
   it('a fix of a check that already passes is a no-op, exit 0', async () => {
@@ -81,5 +85,40 @@ describe('devenv fix (end to end)', () => {
     const r = await runCli(['fix', '--all', '--dry-run', '--json', '--dir', root, '--config', path.join(root, 'cfg.json')], { env: t.env });
     assert.equal(r.code, 2);
     assert.match(r.stderr, /cfg\.json: file not found/);
+  });
+
+  it('fix --all --dry-run: every failing fixer lists its exact steps and nothing changes', async () => {
+    const server = await startServer({
+      '/dl/': JSON.stringify([
+        { version: 'go1.99.3', stable: true, files: [{ filename: 'go1.99.3.linux-amd64.tar.gz', os: 'linux', arch: 'amd64', version: 'go1.99.3', sha256: 'a'.repeat(64), kind: 'archive' }, { filename: 'go1.99.3.linux-arm64.tar.gz', os: 'linux', arch: 'arm64', version: 'go1.99.3', sha256: 'b'.repeat(64), kind: 'archive' }] },
+      ]),
+    });
+    try {
+      const root = await istioFixture(path.join(t.dir, 'everything'), {
+        go: '1.99.0',
+        files: {
+          'Makefile.core.mk': "GO_TOP := $(shell echo ${GOPATH} | cut -d ':' -f1)\nOUT_DIR := $(GO_TOP)/out\n",
+          '.devenvrc.json': JSON.stringify({ go: { downloadBase: `${server.url}/dl/` }, gem: { source: `${server.url}/gems/` } }),
+          'pilot/docker/Dockerfile.pilot': 'FROM gcr.io/distroless/static:latest\n',
+        },
+      });
+      const env = { ...t.env, GOPATH: undefined, DOCKER_HOST: `unix://${path.join(t.dir, 'no-daemon.sock')}`, GEM_HOME: path.join(t.dir, 'gems') };
+      const before = await listing(t.dir);
+      const r = await runCli(['fix', '--all', '--dry-run', '--json', '--dir', root], { env, timeoutMs: 60_000 });
+      assert.equal(r.code, 0, r.stderr);
+      const fixes = JSON.parse(r.stdout).fixes as { id: string; action: string; steps: { describe: string }[] }[];
+      const by = Object.fromEntries(fixes.map((f) => [f.id, f]));
+      for (const id of ['go-version', 'gopath-layout', 'docker-daemon', 'fpm']) {
+        assert.ok(by[id], `${id} missing from ${Object.keys(by)}`);
+        assert.equal(by[id].action, 'planned', id);
+        assert.ok(by[id].steps.length > 0, id);
+      }
+      assert.match(by['go-version'].steps[0].describe, new RegExp(`download ${server.url}/dl/go1\\.99\\.3\\.linux-(amd64|arm64)\\.tar\\.gz \\(sha256 [ab]{64}\\)`));
+      assert.match(by.fpm.steps[0].describe, /^gem install --no-document fpm --clear-sources --source http/);
+      assert.deepEqual(await listing(t.dir), before, 'a dry run changed files');
+      assert.ok(!server.log.some((l) => l.includes('.tar.gz')), 'a dry run downloaded an archive');
+    } finally {
+      await server.close();
+    }
   });
 });

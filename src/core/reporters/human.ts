@@ -70,7 +70,7 @@ export function humanReporter(out: Output, opts: { verbose?: boolean } = {}): Re
       } else if (e.type === 'step-end') {
         stopSpin();
         const mark = e.error ? c.red('✗') : e.skipped ? c.gray('-') : c.green('✓');
-        out.stderr(`  ${mark} ${e.check.id}: ${e.step.describe}${e.error ? `\n      ${c.red(e.error)}` : ''}${e.skipped && e.skipped !== 'dry run' && e.skipped !== 'not run' ? c.dim(` (${e.skipped})`) : ''}\n`);
+        out.stderr(`  ${mark} ${e.check.id}: ${e.step.describe}${e.error ? `\n      ${c.red(e.error)}` : ''}${e.skipped ? c.dim(` (${e.skipped})`) : ''}\n`);
         return;
       } else {
         return;
@@ -109,6 +109,10 @@ export function humanReporter(out: Output, opts: { verbose?: boolean } = {}): Re
         const head = `${c.bold(title)} ${c.dim(`[${oc.id}]`)}`;
         if (oc.action === 'already-ok') {
           lines.push(`${c.green('✓')} ${head}: nothing to do (${oc.before.summary})`);
+          continue;
+        }
+        if (o.dryRun && oc.action === 'planned' && !oc.plan) {
+          lines.push(`${c.cyan('»')} ${head}: ${oc.message ?? 'planned'}`);
           continue;
         }
         if (o.dryRun && oc.plan) {

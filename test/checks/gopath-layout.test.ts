@@ -1,0 +1,102 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { gopathLayout } from '../../checks/gopath-layout.js';
+import { runOneCheck } from '../../src/core/engine.js';
+import { istioFixture, runCli, tempEnv, testContext } from '../helpers/env.js';
+
+const MAKEFILE_14 = [
+  'GO111MODULE ?= on',
+  'export GO111MODULE',
+  "GO_TOP := $(shell echo ${GOPATH} | cut -d ':' -f1)",
+  'OUT_DIR := $(GO_TOP)/out',
+  'ISTIO_BIN := $(GO_TOP)/bin',
+  '',
+].join('\n');
+
+describe('gopath-layout', () => {
+  let t: Awaited<ReturnType<typeof tempEnv>>;
+  let gopath: string;
+  let inside: string;
+  let outside: string;
+  before(async () => {
+    t = await tempEnv();
+    gopath = path.join(t.dir, 'work');
+    inside = await istioFixture(path.join(gopath, 'src', 'istio.io', 'istio'), { files: { 'Makefile.core.mk': MAKEFILE_14 } });
+    outside = await istioFixture(path.join(t.dir, 'elsewhere', 'istio'), { files: { 'Makefile.core.mk': MAKEFILE_14 } });
+  });
+  after(() => t.cleanup());
+
+  const check = async (dir: string, env: Record<string, string | undefined>) => runOneCheck(gopathLayout, await testContext({ env: { ...t.env, ...env }, dir }), 5000);
+
+  it('inside $GOPATH/src/istio.io/istio with GOPATH and GO111MODULE set: ok', async () => {
+    const r = await check(inside, { GOPATH: gopath, GO111MODULE: 'on', GOPROXY: 'https://proxy.example' });
+    assert.equal(r.status, 'ok', r.summary);
+    assert.equal(r.source, 'Makefile.core.mk:3');
+    assert.ok(r.details?.includes('GOPROXY=https://proxy.example'));
+  });
+
+  it('GOPATH unset: fail, saying the build would write to /out, with the shellenv hint', async () => {
+    const r = await check(inside, { GOPATH: undefined });
+    assert.equal(r.status, 'fail');
+    assert.match(r.summary, /GOPATH is not set; GO_TOP is derived from it \(Makefile\.core\.mk:3\), so the build would write to \/out/);
+    assert.equal(r.required, `GOPATH=${gopath}`);
+    assert.match(r.hint ?? '', /devenv shellenv/);
+  });
+
+  it('GOPATH set elsewhere: fail naming both places, hint with the right GOPATH', async () => {
+    const r = await check(inside, { GOPATH: path.join(t.dir, 'other') });
+    assert.equal(r.status, 'fail');
+    assert.match(r.summary, /not at \$GOPATH\/src\/istio\.io\/istio/);
+    assert.match(r.hint ?? '', new RegExp(`GOPATH=${gopath.replace(/[/.]/g, '\\$&')}`));
+  });
+
+  it('GO111MODULE unset: warn, citing the Makefile default; GO111MODULE=off: fail', async () => {
+    const w = await check(inside, { GOPATH: gopath, GO111MODULE: undefined });
+    assert.equal(w.status, 'warn');
+    assert.match(w.summary, /make sets \?= on at Makefile\.core\.mk:1/);
+    const f = await check(inside, { GOPATH: gopath, GO111MODULE: 'off' });
+    assert.equal(f.status, 'fail');
+  });
+
+  it('a checkout outside any GOPATH: fail; the fix prints mv/ln commands and moves nothing', async () => {
+    const r = await check(outside, { GOPATH: undefined });
+    assert.equal(r.status, 'fail');
+    const env = { ...t.env, GOPATH: gopath };
+    const dry = await runCli(['fix', 'gopath-layout', '--dir', outside], { env });
+    assert.match(dry.stdout, new RegExp(`mv ${outside.replace(/[/.]/g, '\\$&')} ${gopath.replace(/[/.]/g, '\\$&')}/src/istio\\.io/istio`));
+    assert.match(dry.stdout, /ln -s /);
+    assert.equal(dry.code, 1, 'manual steps do not make the check pass');
+    assert.ok((await import('node:fs')).existsSync(path.join(outside, 'go.mod')), 'the checkout was moved');
+  });
+
+  it('a checkout that does not derive outputs from GOPATH (1.5+): skip', async () => {
+    const modern = await istioFixture(path.join(t.dir, 'modern'), { files: { 'Makefile.core.mk': 'TARGET_OUT ?= $(shell pwd)/out/$(TARGET_OS)_$(TARGET_ARCH)\n' } });
+    const r = await check(modern, {});
+    assert.equal(r.status, 'skip');
+  });
+
+  it('shellenv exports GOPATH and GO111MODULE for bash (evaluated) and fish (parsed)', async () => {
+    const env = { ...t.env, GOPATH: undefined };
+    const bash = await runCli(['shellenv', '--shell', 'bash', '--dir', inside], { env });
+    assert.equal(bash.code, 0, bash.stderr);
+    const out = execFileSync('bash', ['-c', `${bash.stdout}\necho "$GOPATH|$GO111MODULE|$PATH"`], { env: { PATH: '/usr/bin:/bin' } }).toString().trim();
+    const [gp, mod, p] = out.split('|');
+    assert.equal(gp, gopath);
+    assert.equal(mod, 'on');
+    assert.ok(p.startsWith(`${gopath}/bin:`) && p.endsWith(':/usr/bin:/bin'), p);
+    const fish = await runCli(['shellenv', '--shell', 'fish', '--dir', inside], { env });
+    const lines = fish.stdout.split('\n').filter((l) => l && !l.startsWith('#'));
+    assert.ok(lines.includes(`set -gx GOPATH '${gopath}'`), fish.stdout);
+    assert.ok(lines.includes(`set -gx GO111MODULE 'on'`));
+    assert.ok(lines.includes(`set -gx PATH '${gopath}/bin' $PATH`), fish.stdout);
+  });
+
+  it('shellenv quotes values with quotes and spaces safely for bash', async () => {
+    const odd = await istioFixture(path.join(t.dir, "it's here", 'src', 'istio.io', 'istio'), { files: { 'Makefile.core.mk': MAKEFILE_14 } });
+    const bash = await runCli(['shellenv', '--shell', 'bash', '--dir', odd], { env: t.env });
+    const gp = execFileSync('bash', ['-c', `${bash.stdout}\nprintf %s "$GOPATH"`]).toString();
+    assert.equal(gp, path.join(t.dir, "it's here"));
+  });
+});

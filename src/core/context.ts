@@ -34,6 +34,8 @@ export interface Context {
   fs: typeof fs;
   download: Downloader['download'];
   fetchText: Downloader['fetchText'];
+  /** The sha256 the download cache recorded for an upstream URL (no network). */
+  downloadRecord: Downloader['recorded'];
   /** Aborted when the check times out or the user interrupts. */
   signal?: AbortSignal;
   /** True when devenv may ask questions (stdin and stdout are TTYs). */
@@ -95,7 +97,7 @@ export async function createContext(opts: ContextOptions = {}): Promise<Context>
     loadConfig({ userConfigDir: paths.config, root, explicit: explicit || undefined }),
     root ? readIstioFacts(root) : Promise.resolve(null),
   ]);
-  const downloader = createDownloader(config);
+  const downloader = createDownloader(config, paths.cache);
   const baseExec = opts.exec ?? realExec;
   const ctx: Context = {
     cwd,
@@ -112,6 +114,7 @@ export async function createContext(opts: ContextOptions = {}): Promise<Context>
     fs,
     download: downloader.download,
     fetchText: downloader.fetchText,
+    downloadRecord: downloader.recorded,
     interactive: opts.interactive ?? false,
     memo: newMemo(),
     fresh: () => ({ ...ctx, memo: newMemo() }),

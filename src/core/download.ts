@@ -1,13 +1,15 @@
 /**
  * The only module that imports node-fetch. Streams to a temp file beside the
- * destination, hashes while streaming, and renames only after the sha256 is
- * verified: no partial file ever stands at the destination.
+ * destination, hashes while streaming, resumes an interrupted transfer with
+ * HTTP Range where the server allows it, retries with backoff, and renames
+ * only after the sha256 is verified: no partial file ever stands at the
+ * destination. A content-addressed cache under $XDG_CACHE_HOME/devenv is
+ * shared by every checkout, so the same artifact is downloaded once.
  */
-import { createHash, randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
+import { createHash, randomBytes, type Hash } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import fetch, { type Response } from 'node-fetch';
 import type { Config } from './config.js';
 import { DevenvError, errorMessage } from './errors.js';
 import { candidateUrls } from './mirrors.js';
@@ -17,6 +19,10 @@ export interface Progress {
   url: string;
   bytes: number;
   total?: number;
+  /** bytes per second since this transfer started */
+  rate?: number;
+  /** seconds left, when the total is known */
+  etaSeconds?: number;
 }
 
 export interface DownloadOptions {
@@ -24,29 +30,53 @@ export interface DownloadOptions {
   url: string;
   /** Final path. */
   dest: string;
-  /** Expected sha256 (hex). Pinned checksums in config apply too. */
+  /** Expected sha256 (hex), e.g. from a download index. Pinned checksums in config apply too. */
   sha256?: string;
+  /** Also look for a checksum published beside the artifact (`<url>.sha256`), fetched through the same mirrors. */
+  publishedChecksum?: boolean;
   /** File mode after the rename (e.g. 0o755). */
   mode?: number;
   headers?: Record<string, string>;
   signal?: AbortSignal;
   onProgress?: (p: Progress) => void;
+  /** Use and fill the shared cache (default true when a cache dir is configured). */
+  cache?: boolean;
 }
+
+export type Verification =
+  /** against a sha256 the caller passed (e.g. the Go download index) */
+  | 'expected'
+  /** against `checksums` in the devenv config */
+  | 'pinned'
+  /** against the `.sha256` published beside the artifact */
+  | 'published'
+  /** against the sha256 recorded when it was first downloaded (no upstream checksum exists) */
+  | 'recorded'
+  /** first download, nothing to verify against: its sha256 is now recorded */
+  | 'first-use';
 
 export interface DownloadResult {
   path: string;
   sha256: string;
   bytes: number;
-  /** The URL the bytes came from (after mirror rewriting). */
+  /** The URL the bytes came from (after mirror rewriting), or `cache`. */
   urlUsed: string;
-  /** How the content was verified. */
-  verified: 'expected' | 'pinned' | 'unverified';
+  verified: Verification;
+  fromCache: boolean;
 }
 
 export interface Downloader {
   download(opts: DownloadOptions): Promise<DownloadResult>;
   /** Fetches a small text resource (an index, a .sha256) through the mirrors. */
   fetchText(url: string, opts?: { signal?: AbortSignal; headers?: Record<string, string> }): Promise<{ text: string; urlUsed: string }>;
+  /** What the cache knows about an upstream URL (its recorded sha256), without any network. */
+  recorded(url: string): Promise<CacheEntry | undefined>;
+}
+
+export interface CacheEntry {
+  sha256: string;
+  verified: Verification;
+  bytes: number;
 }
 
 interface Attempt {
@@ -54,44 +84,127 @@ interface Attempt {
   error: string;
 }
 
-function describeFailures(what: string, attempts: Attempt[]): DevenvError {
-  const lines = attempts.map((a) => `${redactUrl(a.url)}: ${a.error}`);
-  return new DevenvError(`could not download ${what}: ${lines.join('; ')}`, {
-    suggestions: ['Check the network or add a mirror under "mirrors.urls" in the devenv config.'],
-  });
-}
-
-async function get(url: string, cfg: Config, timeoutMs: number, opts: { signal?: AbortSignal; headers?: Record<string, string> }): Promise<{ res: Response; ctl: AbortController; timer: NodeJS.Timeout }> {
-  const ctl = new AbortController();
-  const onAbort = () => ctl.abort();
-  opts.signal?.addEventListener('abort', onAbort, { once: true });
-  const timer = setTimeout(() => ctl.abort(), timeoutMs);
-  try {
-    const res = await fetch(url, { signal: ctl.signal, headers: opts.headers, redirect: 'follow' });
-    return { res, ctl, timer };
-  } catch (err) {
-    clearTimeout(timer);
-    if (ctl.signal.aborted && !opts.signal?.aborted) throw new Error(`no response within ${Math.round(timeoutMs / 1000)}s`);
-    throw new Error(errorMessage(err));
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    statusText: string,
+  ) {
+    super(`HTTP ${status}${statusText ? ` ${statusText}` : ''}`);
   }
 }
 
-export function createDownloader(config: Config): Downloader {
+function describeFailures(what: string, attempts: Attempt[]): DevenvError {
+  const lines = attempts.map((a) => `${redactUrl(a.url)}: ${a.error}`);
+  return new DevenvError(`could not download ${what}: ${lines.join('; ')}`, {
+    suggestions: ['Check the network, or add a mirror under "mirrors.urls" in the devenv config.'],
+  });
+}
+
+const sleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const t = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+  });
+
+export function parseChecksumFile(text: string): string | undefined {
+  return /\b([a-f0-9]{64})\b/i.exec(text)?.[1]?.toLowerCase();
+}
+
+async function hashFile(file: string): Promise<string> {
+  const h = createHash('sha256');
+  for await (const chunk of createReadStream(file)) h.update(chunk as Buffer);
+  return h.digest('hex');
+}
+
+async function exists(p: string): Promise<boolean> {
+  try {
+    await fs.access(p);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The cache: blobs by sha256, and an index from upstream URL to sha256. */
+function createCache(dir: string | undefined) {
+  const indexFile = dir ? path.join(dir, 'downloads.json') : undefined;
+  const blob = (sha: string) => path.join(dir!, 'blobs', 'sha256', sha);
+  let lock: Promise<unknown> = Promise.resolve();
+  async function readIndex(): Promise<Record<string, CacheEntry>> {
+    if (!indexFile) return {};
+    try {
+      return JSON.parse(await fs.readFile(indexFile, 'utf8')) as Record<string, CacheEntry>;
+    } catch {
+      return {};
+    }
+  }
+  return {
+    enabled: Boolean(dir),
+    async get(url: string): Promise<CacheEntry | undefined> {
+      return (await readIndex())[url];
+    },
+    async blobFor(sha: string): Promise<string | undefined> {
+      return dir && (await exists(blob(sha))) ? blob(sha) : undefined;
+    },
+    /** Records url → sha and stores a copy of the file as a blob. */
+    async put(url: string, file: string, entry: CacheEntry): Promise<void> {
+      if (!dir || !indexFile) return;
+      const run = async () => {
+        const target = blob(entry.sha256);
+        await fs.mkdir(path.dirname(target), { recursive: true });
+        if (!(await exists(target))) {
+          const tmp = `${target}.${randomBytes(4).toString('hex')}.part`;
+          await fs.copyFile(file, tmp);
+          await fs.chmod(tmp, 0o444).catch(() => {});
+          await fs.rename(tmp, target);
+        }
+        const index = await readIndex();
+        const prior = index[url];
+        // A checksum from upstream beats one merely recorded on first use.
+        if (!prior || prior.verified === 'first-use' || prior.sha256 === entry.sha256) index[url] = entry;
+        const tmpIndex = `${indexFile}.${randomBytes(4).toString('hex')}.part`;
+        await fs.writeFile(tmpIndex, JSON.stringify(index, null, 2) + '\n');
+        await fs.rename(tmpIndex, indexFile);
+      };
+      const next = lock.then(run, run);
+      lock = next.catch(() => {});
+      await next;
+    },
+  };
+}
+
+export function createDownloader(config: Config, cacheDir?: string): Downloader {
+  const cache = createCache(cacheDir);
+  const retries = config.download.retries;
   const firstTimeout = (i: number, n: number) =>
     i === 0 && n > 1 && config.prefer === 'upstream' ? config.download.upstreamTimeoutMs : config.download.timeoutMs;
+
+  /** A GET whose headers must arrive within `timeoutMs`; the returned controller aborts the body. */
+  async function get(url: string, timeoutMs: number, opts: { signal?: AbortSignal; headers?: Record<string, string> }) {
+    const { default: fetch } = await import('node-fetch');
+    const ctl = new AbortController();
+    const onAbort = () => ctl.abort();
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
+    const timer = setTimeout(() => ctl.abort(), timeoutMs);
+    try {
+      const res = await fetch(url, { signal: ctl.signal, headers: opts.headers, redirect: 'follow', compress: false });
+      return { res, ctl };
+    } catch (err) {
+      if (ctl.signal.aborted && !opts.signal?.aborted) throw new Error(`no response within ${Math.round(timeoutMs / 1000)}s`);
+      throw new Error(errorMessage(err));
+    } finally {
+      clearTimeout(timer);
+    }
+  }
 
   async function fetchText(url: string, opts: { signal?: AbortSignal; headers?: Record<string, string> } = {}) {
     const urls = candidateUrls(url, config);
     const attempts: Attempt[] = [];
     for (const [i, u] of urls.entries()) {
       try {
-        const { res, timer } = await get(u, config, firstTimeout(i, urls.length), opts);
-        try {
-          if (!res.ok) throw new Error(`HTTP ${res.status} ${res.statusText}`.trim());
-          return { text: await res.text(), urlUsed: u };
-        } finally {
-          clearTimeout(timer);
-        }
+        const { res } = await get(u, firstTimeout(i, urls.length), opts);
+        if (!res.ok) throw new HttpError(res.status, res.statusText);
+        return { text: await res.text(), urlUsed: u };
       } catch (err) {
         if (opts.signal?.aborted) throw err;
         attempts.push({ url: u, error: errorMessage(err) });
@@ -100,61 +213,138 @@ export function createDownloader(config: Config): Downloader {
     throw describeFailures(redactUrl(url), attempts);
   }
 
-  async function download(opts: DownloadOptions): Promise<DownloadResult> {
-    const expected = (opts.sha256 ?? config.checksums[opts.url])?.toLowerCase();
-    const verified: DownloadResult['verified'] = opts.sha256 ? 'expected' : expected ? 'pinned' : 'unverified';
-    const dir = path.dirname(opts.dest);
-    await fs.mkdir(dir, { recursive: true });
-    const urls = candidateUrls(opts.url, config);
-    const attempts: Attempt[] = [];
-    for (const [i, u] of urls.entries()) {
-      const tmp = path.join(dir, `.${path.basename(opts.dest)}.${randomBytes(4).toString('hex')}.part`);
+  /**
+   * Streams one URL into `tmp`, resuming with Range after an interruption
+   * (when the server answers 206) or restarting (when it answers 200).
+   */
+  async function transfer(u: string, tmp: string, timeoutMs: number, opts: DownloadOptions): Promise<{ sha256: string; bytes: number }> {
+    let hash: Hash = createHash('sha256');
+    let have = 0;
+    let lastError = '';
+    const started = Date.now();
+    for (let attempt = 0; attempt <= retries; attempt++) {
+      if (attempt > 0) await sleep(Math.min(200 * 2 ** (attempt - 1), 3000), opts.signal);
+      if (opts.signal?.aborted) throw new Error('aborted');
+      const headers = { ...opts.headers, ...(have > 0 ? { range: `bytes=${have}-` } : {}) };
+      let res;
+      let ctl: AbortController;
       try {
-        const { res, ctl, timer } = await get(u, config, firstTimeout(i, urls.length), opts);
-        try {
-          if (!res.ok || !res.body) throw new Error(`HTTP ${res.status} ${res.statusText}`.trim());
-          const total = Number(res.headers.get('content-length')) || undefined;
-          const hash = createHash('sha256');
-          let bytes = 0;
-          const out = createWriteStream(tmp, { flags: 'wx', mode: 0o600 });
-          let idle = setTimeout(() => ctl.abort(), config.download.timeoutMs);
-          clearTimeout(timer);
-          try {
-            for await (const chunk of res.body as AsyncIterable<Buffer>) {
-              clearTimeout(idle);
-              idle = setTimeout(() => ctl.abort(), config.download.timeoutMs);
-              hash.update(chunk);
-              bytes += chunk.length;
-              if (!out.write(chunk)) await new Promise<void>((r) => out.once('drain', () => r()));
-              opts.onProgress?.({ url: u, bytes, total });
-            }
-          } catch (err) {
-            throw new Error(ctl.signal.aborted && !opts.signal?.aborted ? 'transfer stalled' : `transfer interrupted: ${errorMessage(err)}`);
-          } finally {
-            clearTimeout(idle);
-            await new Promise<void>((resolve, reject) => out.end((e?: Error | null) => (e ? reject(e) : resolve())));
-          }
-          if (total !== undefined && bytes !== total) throw new Error(`transfer interrupted after ${bytes} of ${total} bytes`);
-          const sum = hash.digest('hex');
-          if (expected && sum !== expected) {
-            throw new DevenvError(`sha256 mismatch for ${redactUrl(u)}: expected ${expected}, got ${sum}; the file was not kept`);
-          }
-          if (opts.mode !== undefined) await fs.chmod(tmp, opts.mode);
-          else await fs.chmod(tmp, 0o644);
-          await fs.rename(tmp, opts.dest);
-          return { path: opts.dest, sha256: sum, bytes, urlUsed: u, verified };
-        } finally {
-          clearTimeout(timer);
-        }
+        ({ res, ctl } = await get(u, timeoutMs, { signal: opts.signal, headers }));
       } catch (err) {
-        await fs.rm(tmp, { force: true });
+        lastError = errorMessage(err);
+        continue;
+      }
+      if (res.status >= 400 && res.status < 500) throw new HttpError(res.status, res.statusText); // not worth retrying
+      if (!res.ok || !res.body) {
+        lastError = `HTTP ${res.status} ${res.statusText}`.trim();
+        continue;
+      }
+      let total = Number(res.headers.get('content-length')) || undefined;
+      if (have > 0 && res.status === 206 && (res.headers.get('content-range') ?? '').startsWith(`bytes ${have}-`)) {
+        total = total !== undefined ? total + have : undefined;
+      } else if (have > 0) {
+        // The server ignored Range: start over.
+        hash = createHash('sha256');
+        have = 0;
+      }
+      const out = createWriteStream(tmp, { flags: have > 0 ? 'a' : 'w', mode: 0o600 });
+      let idle = setTimeout(() => ctl.abort(), config.download.timeoutMs);
+      try {
+        for await (const chunk of res.body as AsyncIterable<Buffer>) {
+          clearTimeout(idle);
+          idle = setTimeout(() => ctl.abort(), config.download.timeoutMs);
+          hash.update(chunk);
+          have += chunk.length;
+          if (!out.write(chunk)) await new Promise<void>((r) => out.once('drain', () => r()));
+          const secs = (Date.now() - started) / 1000;
+          const rate = secs > 0 ? have / secs : undefined;
+          opts.onProgress?.({ url: u, bytes: have, total, rate, etaSeconds: total && rate ? (total - have) / rate : undefined });
+        }
+        if (total !== undefined && have < total) throw new Error(`transfer interrupted after ${have} of ${total} bytes`);
+        return { sha256: hash.digest('hex'), bytes: have };
+      } catch (err) {
         if (opts.signal?.aborted) throw err;
-        if (err instanceof DevenvError) throw err; // a checksum mismatch is never retried elsewhere silently
-        attempts.push({ url: u, error: errorMessage(err) });
+        lastError = ctl.signal.aborted
+          ? `transfer stalled (no data for ${Math.round(config.download.timeoutMs / 1000)}s)`
+          : `transfer interrupted after ${have}${total !== undefined ? ` of ${total}` : ''} bytes`;
+      } finally {
+        clearTimeout(idle);
+        await new Promise<void>((resolve) => out.end(() => resolve()));
       }
     }
-    throw describeFailures(redactUrl(opts.url), attempts);
+    throw new Error(`${lastError} (after ${retries + 1} attempts)`);
   }
 
-  return { download, fetchText };
+  async function place(tmp: string, opts: DownloadOptions): Promise<void> {
+    await fs.chmod(tmp, opts.mode ?? 0o644);
+    await fs.rename(tmp, opts.dest);
+  }
+
+  async function download(opts: DownloadOptions): Promise<DownloadResult> {
+    const useCache = opts.cache !== false && cache.enabled;
+    const record = useCache ? await cache.get(opts.url) : undefined;
+    let expected: string | undefined;
+    let verified: Verification;
+    if (opts.sha256) [expected, verified] = [opts.sha256.toLowerCase(), 'expected'];
+    else if (config.checksums[opts.url]) [expected, verified] = [config.checksums[opts.url].toLowerCase(), 'pinned'];
+    // Recorded by an earlier download: verify against that, with no network (first-use records stay "recorded").
+    else if (record) [expected, verified] = [record.sha256, record.verified === 'first-use' ? 'recorded' : record.verified];
+    else {
+      let published: string | undefined;
+      if (opts.publishedChecksum) {
+        try {
+          published = parseChecksumFile((await fetchText(`${opts.url}.sha256`, opts)).text);
+        } catch (err) {
+          if (opts.signal?.aborted) throw err;
+        }
+      }
+      if (published) [expected, verified] = [published, 'published'];
+      else verified = 'first-use';
+    }
+
+    const dir = path.dirname(opts.dest);
+    await fs.mkdir(dir, { recursive: true });
+    const tmp = path.join(dir, `.${path.basename(opts.dest)}.${randomBytes(4).toString('hex')}.part`);
+    try {
+      // 1. The shared cache: no network at all.
+      const blob = useCache && expected ? await cache.blobFor(expected) : undefined;
+      if (blob) {
+        // A copy, not a link: the destination may be chmod-ed or edited; the blob must not change with it.
+        await fs.copyFile(blob, tmp);
+        const st = await fs.stat(tmp);
+        const sum = await hashFile(tmp);
+        if (sum === expected) {
+          await place(tmp, opts);
+          return { path: opts.dest, sha256: sum, bytes: st.size, urlUsed: 'cache', verified, fromCache: true };
+        }
+        await fs.rm(tmp, { force: true }); // a corrupt blob: download again
+      }
+      // 2. The network: upstream and mirrors in `prefer` order.
+      const urls = candidateUrls(opts.url, config);
+      const attempts: Attempt[] = [];
+      for (const [i, u] of urls.entries()) {
+        try {
+          const got = await transfer(u, tmp, firstTimeout(i, urls.length), opts);
+          if (expected && got.sha256 !== expected) {
+            throw new DevenvError(
+              `sha256 mismatch for ${redactUrl(u)}: expected ${expected} (${verified}), got ${got.sha256}; the file was not kept`,
+            );
+          }
+          if (useCache) await cache.put(opts.url, tmp, { sha256: got.sha256, verified: verified === 'first-use' ? 'first-use' : verified, bytes: got.bytes });
+          await place(tmp, opts);
+          return { path: opts.dest, sha256: got.sha256, bytes: got.bytes, urlUsed: u, verified, fromCache: false };
+        } catch (err) {
+          await fs.rm(tmp, { force: true });
+          if (opts.signal?.aborted) throw err;
+          if (err instanceof DevenvError) throw err; // a checksum mismatch is never papered over by another source
+          attempts.push({ url: u, error: errorMessage(err) });
+        }
+      }
+      throw describeFailures(redactUrl(opts.url), attempts);
+    } finally {
+      await fs.rm(tmp, { force: true });
+    }
+  }
+
+  return { download, fetchText, recorded: (url) => (cache.enabled ? cache.get(url) : Promise.resolve(undefined)) };
 }

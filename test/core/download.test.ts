@@ -1,0 +1,120 @@
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { defaultConfig, type Config } from '../../src/core/config.js';
+import { createDownloader } from '../../src/core/download.js';
+import { rmrf, tempDir } from '../helpers/env.js';
+import { startServer, type TestServer } from '../helpers/http.js';
+
+const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+// Upstream hosts under .invalid never resolve, so a fallback can never leave the machine.
+const UP = 'https://upstream.invalid/';
+
+describe('downloader', () => {
+  let dir: string;
+  let server: TestServer;
+  const body = randomBytes(256 * 1024);
+  let n = 0;
+
+  before(async () => {
+    dir = await tempDir('devenv-dl-');
+    server = await startServer({});
+  });
+  after(async () => {
+    await server.close();
+    await rmrf(dir);
+  });
+
+  function setup(routes: Record<string, Parameters<TestServer['routes']['set']>[1] | Buffer | string>, cfg: Partial<Config> = {}) {
+    const id = `t${++n}`;
+    for (const [k, v] of Object.entries(routes)) server.routes.set(`/${id}${k}`, typeof v === 'string' || Buffer.isBuffer(v) ? { body: v } : v);
+    const config: Config = { ...defaultConfig(), prefer: 'mirror', ...cfg, mirrors: { urls: { [UP]: `${server.url}/${id}/` }, images: {} } };
+    config.download = { ...config.download, retries: 2, ...(cfg.download ?? {}) };
+    const cache = path.join(dir, id, 'cache');
+    return { d: createDownloader(config, cache), id, dest: path.join(dir, id, 'out', 'artifact'), cache, reqs: () => server.log.filter((l) => l.includes(`/${id}/`)) };
+  }
+
+  async function partials(p: string): Promise<string[]> {
+    return (await fs.readdir(path.dirname(p)).catch(() => [])).filter((f) => f.endsWith('.part'));
+  }
+
+  it('resumes a transfer cut mid-file with Range, and ends verified', async () => {
+    const { d, dest, reqs } = setup({ '/a.bin': { body, cutAfter: 100_000 } });
+    const r = await d.download({ url: `${UP}a.bin`, dest, sha256: sha(body) });
+    assert.equal(r.sha256, sha(body));
+    assert.equal(r.verified, 'expected');
+    assert.deepEqual(await fs.readFile(dest), body);
+    const lines = reqs().map((l) => l.replace(/^GET \/t\d+/, ''));
+    assert.equal(lines.length, 2);
+    assert.equal(lines[0], '/a.bin');
+    const from = Number(/range=bytes=(\d+)-$/.exec(lines[1])?.[1]);
+    assert.ok(from > 0 && from <= 100_000, `resumed from ${lines[1]}`);
+    assert.deepEqual(await partials(dest), []);
+  });
+
+  it('restarts when the server ignores Range, and ends verified', async () => {
+    const { d, dest, reqs } = setup({ '/b.bin': { body, cutAfter: 50_000, ranges: false } });
+    const r = await d.download({ url: `${UP}b.bin`, dest, sha256: sha(body) });
+    assert.equal(r.bytes, body.length);
+    assert.deepEqual(await fs.readFile(dest), body);
+    assert.equal(reqs().length, 2);
+  });
+
+  it('never leaves a partial file at the destination, even when every attempt is cut', async () => {
+    const { d, dest } = setup({ '/c.bin': { body, cutAfter: 1000, cutTimes: 99, ranges: false } });
+    await assert.rejects(d.download({ url: `${UP}c.bin`, dest }), /could not download https:\/\/upstream\.invalid\/c\.bin: http:\/\/127\.0\.0\.1:\d+\/t\d+\/c\.bin: transfer interrupted after 1000 of 262144 bytes/);
+    await assert.rejects(fs.access(dest));
+    assert.deepEqual(await partials(dest), []);
+  });
+
+  it('refuses a wrong checksum and writes nothing', async () => {
+    const { d, dest } = setup({ '/d.bin': body });
+    await assert.rejects(d.download({ url: `${UP}d.bin`, dest, sha256: 'e'.repeat(64) }), /sha256 mismatch for http:\/\/127\.0\.0\.1:\d+\/t\d+\/d\.bin: expected e{64} \(expected\), got [0-9a-f]{64}; the file was not kept/);
+    await assert.rejects(fs.access(dest));
+    assert.deepEqual(await partials(dest), []);
+  });
+
+  it('404 and 500 name the URL actually used', async () => {
+    const { d, dest } = setup({ '/e.bin': { body: 'boom', status: 500 } });
+    await assert.rejects(d.download({ url: `${UP}missing.bin`, dest }), /http:\/\/127\.0\.0\.1:\d+\/t\d+\/missing\.bin: HTTP 404 Not Found/);
+    await assert.rejects(d.download({ url: `${UP}e.bin`, dest }), /http:\/\/127\.0\.0\.1:\d+\/t\d+\/e\.bin: HTTP 500 Internal Server Error \(after 3 attempts\)/);
+  });
+
+  it('a server that never answers times out with a clear message', async () => {
+    const { d, dest } = setup({ '/f.bin': { body, hang: true } }, { download: { timeoutMs: 300, upstreamTimeoutMs: 300, retries: 0 } });
+    const t0 = Date.now();
+    await assert.rejects(d.download({ url: `${UP}f.bin`, dest }), /t\d+\/f\.bin: no response within 0s/);
+    assert.ok(Date.now() - t0 < 5000);
+  });
+
+  it('verifies against a published .sha256 and refuses a mismatch with it', async () => {
+    const good = setup({ '/g.bin': body, '/g.bin.sha256': `${sha(body)}  g.bin\n` });
+    const r = await good.d.download({ url: `${UP}g.bin`, dest: good.dest, publishedChecksum: true });
+    assert.equal(r.verified, 'published');
+    const bad = setup({ '/h.bin': body, '/h.bin.sha256': `${'0'.repeat(64)}\n` });
+    await assert.rejects(bad.d.download({ url: `${UP}h.bin`, dest: bad.dest, publishedChecksum: true }), /expected 0{64} \(published\)/);
+  });
+
+  it('with no checksum anywhere: records the first download, serves later uses from the cache with no request', async () => {
+    const { d, dest, reqs } = setup({ '/i.bin': body });
+    const first = await d.download({ url: `${UP}i.bin`, dest, publishedChecksum: true });
+    assert.equal(first.verified, 'first-use');
+    const before = reqs().length;
+    const second = await d.download({ url: `${UP}i.bin`, dest: dest + '-2', publishedChecksum: true });
+    assert.equal(second.fromCache, true);
+    assert.equal(second.urlUsed, 'cache');
+    assert.equal(second.verified, 'recorded');
+    assert.equal(reqs().length, before, 'the second use made a request');
+    assert.deepEqual(await fs.readFile(dest + '-2'), body);
+    const rec = await d.recorded(`${UP}i.bin`);
+    assert.equal(rec?.sha256, sha(body));
+  });
+
+  it('a pinned checksum from config is used', async () => {
+    const { d, dest } = setup({ '/j.bin': body }, { checksums: { [`${UP}j.bin`]: sha(body) } });
+    const r = await d.download({ url: `${UP}j.bin`, dest });
+    assert.equal(r.verified, 'pinned');
+  });
+});

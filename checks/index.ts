@@ -5,10 +5,15 @@
 import type { Check } from '../src/core/check.js';
 import { distrolessImages } from './distroless-images.js';
 import { dockerDaemon } from './docker-daemon.js';
+import { envoyBinaries } from './envoy-binaries.js';
 import { fpm } from './fpm.js';
 import { gnuTar } from './gnu-tar.js';
+import { goModules } from './go-modules.js';
+import { goVendor } from './go-vendor.js';
 import { goVersion } from './go-version.js';
 import { gopathLayout } from './gopath-layout.js';
+import { helm } from './helm.js';
+import { kubectlCache } from './kubectl-cache.js';
 import { ruby } from './ruby.js';
 
 export const allChecks: readonly Check[] = [
@@ -19,7 +24,13 @@ export const allChecks: readonly Check[] = [
   fpm,
   // repository
   gopathLayout,
+  goModules,
+  goVendor,
   // docker
   dockerDaemon,
   distrolessImages,
+  // artifacts
+  envoyBinaries,
+  helm,
+  kubectlCache,
 ];

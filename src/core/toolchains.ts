@@ -35,19 +35,17 @@ export async function installedGos(ctx: Context): Promise<{ version: string; bin
 }
 
 /**
- * The `go` to use: the one on PATH, unless it is older than `required` and a
- * devenv-installed toolchain satisfies it (then that one, as `devenv shellenv` would put first on PATH).
+ * The `go` to use: the one on PATH when it satisfies `required`, else a
+ * devenv-installed toolchain that does (the one `devenv shellenv` puts first on PATH).
  */
 export async function resolveGo(ctx: Context, required?: string): Promise<string | null> {
   const onPath = await ctx.which('go');
   const installed = await installedGos(ctx);
-  if (required) {
-    const good = installed.find((g) => !versionLess(g.version, required));
-    if (good && !onPath) return good.bin;
-    if (good && onPath) {
-      // prefer PATH when it already satisfies; the caller compares versions.
-      return onPath;
-    }
+  const good = required ? installed.find((g) => !versionLess(g.version, required)) : undefined;
+  if (onPath && required && good) {
+    const r = await ctx.exec(onPath, ['env', 'GOVERSION'], { env: { ...ctx.env, GOTOOLCHAIN: 'local' }, cwd: '/' });
+    const v = /go(\d+\.\d+(?:\.\d+)?)/.exec(r.stdout)?.[1];
+    if (!v || versionLess(v, required)) return good.bin;
   }
-  return onPath ?? installed[0]?.bin ?? null;
+  return onPath ?? good?.bin ?? installed[0]?.bin ?? null;
 }

@@ -1,0 +1,134 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import path from 'node:path';
+import type { Check, CheckResult, FixPlan, FixStep } from '../src/core/check.js';
+import type { Context } from '../src/core/context.js';
+import { copyAtomic, exists, isExecutableFile, writeAtomic } from '../src/core/files.js';
+import { describeUrl } from '../src/core/mirrors.js';
+import { actionStep } from '../src/core/steps.js';
+import { KUBECTL_DOCKERFILE, computeLayout, kubectlVersion, parseKubectlAdd } from '../src/istio/init.js';
+
+/** Where the original Dockerfile is kept while devenv's edit is in place. */
+export function backupPath(ctx: Context): string {
+  const id = createHash('sha1').update(ctx.root!).digest('hex').slice(0, 12);
+  return path.join(ctx.paths.data, 'backups', `${path.basename(ctx.root!)}-${id}`, KUBECTL_DOCKERFILE);
+}
+
+async function sha256File(file: string): Promise<string> {
+  const h = createHash('sha256');
+  for await (const chunk of createReadStream(file)) h.update(chunk as Buffer);
+  return h.digest('hex');
+}
+
+interface State {
+  dockerfile: string;
+  line: number;
+  url?: string;
+  version?: string;
+  rewritten: boolean;
+  backup: string;
+  hasBackup: boolean;
+  dest: string;
+}
+
+async function readState(ctx: Context): Promise<State | undefined> {
+  const dockerfile = path.join(ctx.root!, KUBECTL_DOCKERFILE);
+  let text: string;
+  try {
+    text = await ctx.fs.readFile(dockerfile, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const add = parseKubectlAdd(text);
+  if (!add) return undefined;
+  const backup = backupPath(ctx);
+  const hasBackup = await exists(backup);
+  let url = add.url;
+  if (add.rewritten && hasBackup) url = parseKubectlAdd(await ctx.fs.readFile(backup, 'utf8'))?.url;
+  const dest = path.join(computeLayout(ctx).dockerBuildTop, 'docker.kubectl', 'kubectl');
+  return { dockerfile, line: add.line, url, version: url ? kubectlVersion(url) : undefined, rewritten: add.rewritten, backup, hasBackup, dest };
+}
+
+export const kubectlCache = {
+  id: 'kubectl-cache',
+  title: 'kubectl for Dockerfile.kubectl',
+  category: 'artifacts',
+  description:
+    'The kubectl that docker/Dockerfile.kubectl ADDs from a URL is cached at $DOCKER_BUILD_TOP/docker.kubectl/kubectl (executable, sha256 verified) and the Dockerfile ADDs that local copy, so `make docker.kubectl` needs no network.',
+  fixDescription:
+    'Downloads kubectl of the Dockerfile\'s version (its published .sha256 verified; mirrors.urls applied), then rewrites `ADD <url> /usr/bin/kubectl` to `ADD kubectl /usr/bin/kubectl`, keeping a backup. Undo the edit with `devenv fix --revert kubectl-cache`.',
+  appliesTo: async (ctx) => (!ctx.root ? 'not in an Istio checkout' : (await readState(ctx)) ? true : `no ${KUBECTL_DOCKERFILE} with an ADD of kubectl (removed in 1.6+)`),
+  async run(ctx): Promise<CheckResult> {
+    const s = (await readState(ctx))!;
+    const source = `${KUBECTL_DOCKERFILE}:${s.line}`;
+    const required = s.version ? `kubectl ${s.version}` : 'kubectl';
+    const details = [`${s.url ?? '(URL unknown: the ADD line was edited by hand)'} → ${s.dest}`, ...(s.hasBackup ? [`original Dockerfile kept at ${s.backup}`] : [])];
+    if (!(await isExecutableFile(s.dest))) {
+      return { status: 'fail', summary: `kubectl ${s.version ?? ''} is not cached at ${s.dest}`.replace('  ', ' '), found: 'missing', required, source, hint: 'devenv fix kubectl-cache', details };
+    }
+    const expected = s.url ? (ctx.config.checksums[s.url] ?? (await ctx.downloadRecord(s.url))?.sha256) : undefined;
+    const actual = await sha256File(s.dest);
+    if (expected && expected !== actual) {
+      return { status: 'fail', summary: `the cached kubectl does not match its verified sha256 (${expected.slice(0, 12)}…, found ${actual.slice(0, 12)}…)`, found: 'corrupt', required, source, hint: `rm ${s.dest} && devenv fix kubectl-cache`, details };
+    }
+    if (!s.rewritten) {
+      return { status: 'fail', summary: `kubectl is cached, but ${KUBECTL_DOCKERFILE} still ADDs it from ${s.url}`, found: 'Dockerfile not rewritten', required, source, hint: 'devenv fix kubectl-cache', details };
+    }
+    if (!expected) {
+      return { status: 'warn', summary: `kubectl at ${s.dest} has no recorded checksum to verify against`, found: 'unverified', required, source, hint: `rm ${s.dest} && devenv fix kubectl-cache`, details };
+    }
+    return {
+      status: 'ok',
+      summary: `kubectl ${s.version ?? ''} cached and verified; ${KUBECTL_DOCKERFILE} ADDs the local copy (it now differs from git; undo: devenv fix --revert kubectl-cache)`.replace('  ', ' '),
+      found: `kubectl ${s.version ?? ''} cached`.trim(),
+      required,
+      source,
+      details,
+    };
+  },
+  async fix(ctx): Promise<FixPlan> {
+    const s = (await readState(ctx))!;
+    const steps: FixStep[] = [];
+    const expected = s.url ? (ctx.config.checksums[s.url] ?? (await ctx.downloadRecord(s.url))?.sha256) : undefined;
+    const good = (await isExecutableFile(s.dest)) && (!expected || expected === (await sha256File(s.dest)));
+    if (!good || !expected) {
+      if (!s.url) throw new Error(`${KUBECTL_DOCKERFILE} no longer names a URL and devenv has no backup of it; restore it with git checkout -- ${KUBECTL_DOCKERFILE}`);
+      const url = s.url;
+      steps.push(
+        actionStep('download', `download ${describeUrl(url, ctx.config)} (verified against ${url}.sha256) to ${s.dest}`, async (c) => {
+          const got = await c.download({ url, dest: s.dest, mode: 0o755, publishedChecksum: true });
+          c.log(`kubectl: ${got.fromCache ? 'from the cache' : `from ${got.urlUsed}`}, sha256 ${got.verified}`);
+        }),
+      );
+    }
+    if (!s.rewritten) {
+      steps.push(
+        actionStep(
+          'edit',
+          `back up ${KUBECTL_DOCKERFILE} to ${s.backup}, then rewrite line ${s.line} to: ADD kubectl /usr/bin/kubectl`,
+          async (c) => {
+            const text = await c.fs.readFile(s.dockerfile, 'utf8');
+            if (!(await exists(s.backup))) await copyAtomic(s.dockerfile, s.backup);
+            const lines = text.split('\n');
+            lines[s.line - 1] = lines[s.line - 1].replace(/^(\s*ADD\s+)\S+(\s+\S*kubectl\s*)$/i, '$1kubectl$2');
+            await writeAtomic(s.dockerfile, lines.join('\n'));
+          },
+          true,
+        ),
+      );
+    }
+    return { notes: s.rewritten ? [] : [`${KUBECTL_DOCKERFILE} is tracked by git: the edit shows in git status until you run devenv fix --revert kubectl-cache.`], steps };
+  },
+  async revert(ctx): Promise<FixPlan> {
+    const s = await readState(ctx);
+    if (!s || !s.hasBackup) return { steps: [] };
+    return {
+      steps: [
+        actionStep('restore', `restore ${KUBECTL_DOCKERFILE} from ${s.backup}`, async (c) => {
+          await copyAtomic(s.backup, s.dockerfile);
+          await c.fs.rm(s.backup);
+        }),
+      ],
+    };
+  },
+} satisfies Check;

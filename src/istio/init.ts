@@ -1,0 +1,299 @@
+/**
+ * What `make init` downloads and where it puts it, read from the checkout:
+ * istio.deps (PROXY_REPO_SHA), bin/init.sh and the Makefiles (Envoy URL scheme
+ * and the env vars that override it), bin/init_helm.sh (HELM_VER), and the
+ * output layout of that release line (GOPATH-derived in 1.1–1.4, ./out later).
+ */
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { Context } from '../core/context.js';
+import { where } from './facts.js';
+import type { Located } from './gomod.js';
+
+/** `NAME=${NAME:-default}`, `export NAME=value`, `: ${NAME:=default}` assignments in a shell script. */
+export interface ShellVar {
+  name: string;
+  value: string;
+  /** true when the script lets the environment override it (`${NAME:-…}`). */
+  overridable: boolean;
+  line: number;
+}
+
+function unquote(v: string): string {
+  const t = v.trim();
+  return /^(["']).*\1$/.test(t) ? t.slice(1, -1) : t;
+}
+
+export function parseShellVars(text: string): Map<string, ShellVar> {
+  const out = new Map<string, ShellVar>();
+  text.split(/\r?\n/).forEach((raw, i) => {
+    const line = raw.trim();
+    let m = /^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=["']?\$\{\1:?[-=](.*)\}["']?\s*(?:#.*)?$/.exec(line);
+    if (m) {
+      if (!out.has(m[1])) out.set(m[1], { name: m[1], value: unquote(m[2]), overridable: true, line: i + 1 });
+      return;
+    }
+    m = /^:\s+["']?\$\{([A-Za-z_][A-Za-z0-9_]*):?=(.*)\}["']?\s*$/.exec(line);
+    if (m) {
+      if (!out.has(m[1])) out.set(m[1], { name: m[1], value: unquote(m[2]), overridable: true, line: i + 1 });
+      return;
+    }
+    m = /^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=("[^"]*"|'[^']*'|[^\s;`$()]*(?:\$\{?[A-Za-z_][A-Za-z0-9_]*\}?[^\s;`()]*)*)\s*(?:#.*)?$/.exec(line);
+    if (m && !out.has(m[1])) out.set(m[1], { name: m[1], value: unquote(m[2]), overridable: false, line: i + 1 });
+  });
+  return out;
+}
+
+/** Expands `${A}`, `$A`, `${A:-x}` with `lookup`; unknown names stay as they are. */
+export function expand(value: string, lookup: (name: string) => string | undefined, depth = 0): string {
+  if (depth > 10) return value;
+  return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?-([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)/g, (whole, braced, def, bare) => {
+    const v = lookup(braced ?? bare);
+    if (v !== undefined && v !== '') return expand(v, lookup, depth + 1);
+    if (def !== undefined) return expand(unquote(def), lookup, depth + 1);
+    return whole;
+  });
+}
+
+export interface ProxySha extends Located {
+  /** where: "env" when PROXY_REPO_SHA came from the environment */
+  fromEnv?: boolean;
+}
+
+/** PROXY_REPO_SHA: the environment, else istio.deps (a JSON list of {name, lastStableSHA}). */
+export async function readProxySha(ctx: Context): Promise<ProxySha | undefined> {
+  if (ctx.env.PROXY_REPO_SHA) return { value: ctx.env.PROXY_REPO_SHA, file: 'env PROXY_REPO_SHA', line: 0, fromEnv: true };
+  if (!ctx.root) return undefined;
+  let text: string;
+  try {
+    text = await fs.readFile(path.join(ctx.root, 'istio.deps'), 'utf8');
+  } catch {
+    return undefined;
+  }
+  try {
+    const deps = JSON.parse(text) as { name?: string; lastStableSHA?: string }[];
+    const entry = Array.isArray(deps) ? deps.find((d) => d.name === 'PROXY_REPO_SHA') : undefined;
+    if (entry?.lastStableSHA) {
+      const idx = text.split('\n').findIndex((l) => l.includes(entry.lastStableSHA!));
+      return { value: entry.lastStableSHA, file: 'istio.deps', line: idx + 1 };
+    }
+  } catch {
+    // fall through to a line scan (the scripts themselves grep it)
+  }
+  const lines = text.split('\n');
+  const at = lines.findIndex((l) => /PROXY_REPO_SHA/.test(l));
+  for (let i = Math.max(at, 0); at >= 0 && i < Math.min(lines.length, at + 6); i++) {
+    const m = /"lastStableSHA"\s*:\s*"([0-9a-f]{7,40})"/.exec(lines[i]);
+    if (m) return { value: m[1], file: 'istio.deps', line: i + 1 };
+  }
+  return undefined;
+}
+
+export interface Layout {
+  era: 'gopath' | 'modern';
+  /** GO_TOP: first GOPATH entry, else the Makefile's default three dirs above the checkout (gopath era). */
+  goTop?: string;
+  outDir: string;
+  /** $ISTIO_OUT (1.4: OUT_DIR/<goos>_<goarch>/release; 1.5+: TARGET_OUT) */
+  istioOut: string;
+  /** $ISTIO_BIN (gopath era) */
+  istioBin?: string;
+  /** where the linux envoy and docker builds go: OUT_DIR/linux_amd64 (1.4) or TARGET_OUT_LINUX */
+  linuxOut: string;
+  dockerBuildTop: string;
+  /** the Makefile line the layout was derived from */
+  source?: string;
+}
+
+function hostOsArch(ctx: Context): { os: string; arch: string } {
+  return { os: ctx.platform === 'darwin' ? 'darwin' : 'linux', arch: ctx.arch === 'arm64' ? 'arm64' : 'amd64' };
+}
+
+/** The output layout of this checkout's release line, as its Makefile computes it. */
+export function computeLayout(ctx: Context): Layout {
+  const root = ctx.root!;
+  const vars = ctx.istio?.makeVars ?? [];
+  const derived = vars.find((v) => ['GO_TOP', 'OUT_DIR', 'ISTIO_OUT', 'ISTIO_BIN'].includes(v.name) && /\bGOPATH\b|\bGO_TOP\b/.test(v.value));
+  const { os, arch } = hostOsArch(ctx);
+  const env = ctx.env;
+  if (derived) {
+    const goTop = env.GOPATH?.split(path.delimiter)[0] || path.resolve(root, '../../..');
+    const outDir = env.OUT_DIR || path.join(goTop, 'out');
+    const linuxOut = path.join(outDir, 'linux_amd64');
+    return {
+      era: 'gopath',
+      goTop,
+      outDir,
+      istioOut: env.ISTIO_OUT || path.join(outDir, `${env.GOOS || os}_${env.GOARCH || arch}`, 'release'),
+      istioBin: env.ISTIO_BIN || path.join(goTop, 'bin'),
+      linuxOut,
+      dockerBuildTop: path.join(linuxOut, 'release', 'docker_build'),
+      source: where(derived),
+    };
+  }
+  const outDir = path.join(root, 'out');
+  const targetArch = env.TARGET_ARCH || arch;
+  const linuxOut = env.TARGET_OUT_LINUX || path.join(outDir, `linux_${targetArch}`);
+  const istioOut = env.TARGET_OUT || path.join(outDir, `${env.TARGET_OS || os}_${targetArch}`);
+  return { era: 'modern', outDir, istioOut, linuxOut, dockerBuildTop: path.join(linuxOut, 'docker_build') };
+}
+
+async function readScript(ctx: Context, rel: string): Promise<Map<string, ShellVar> | undefined> {
+  try {
+    return parseShellVars(await fs.readFile(path.join(ctx.root!, rel), 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+export interface EnvoyArtifact {
+  kind: 'debug' | 'release';
+  url: string;
+  /** where the URL (or its scheme) was read */
+  urlSource: string;
+  /** envoy-debug-<SHA> / envoy-<SHA> */
+  path: string;
+  /** the `envoy` copy beside it */
+  copy: string;
+}
+
+export interface EnvoyPlan {
+  sha: ProxySha;
+  artifacts: EnvoyArtifact[];
+  /** further copies of the native envoy: $ISTIO_OUT/envoy, $ISTIO_BIN/envoy (1.4) */
+  copies: string[];
+  /** which artifact the extra copies come from */
+  nativeFrom?: 'debug' | 'release';
+  headers: Record<string, string>;
+  layout: Layout;
+}
+
+export const DEFAULT_ENVOY_BASE = 'https://storage.googleapis.com/istio-build/proxy';
+
+/** Reads the Envoy artifacts bin/init.sh would fetch, with every override it honours. */
+export async function envoyPlan(ctx: Context): Promise<EnvoyPlan | undefined> {
+  return ctx.memo('envoy-plan', async () => {
+    const sha = await readProxySha(ctx);
+    if (!sha || !ctx.root) return undefined;
+    const script = (await readScript(ctx, 'bin/init.sh')) ?? new Map<string, ShellVar>();
+    const makeVar = (name: string) => ctx.istio?.makeVars.find((v) => v.name === name);
+    const layout = computeLayout(ctx);
+    const base: Record<string, string> = {
+      PROXY_REPO_SHA: sha.value,
+      ISTIO_ENVOY_VERSION: sha.value,
+      OUT_DIR: layout.outDir,
+      ISTIO_OUT: layout.istioOut,
+      TARGET_OUT: layout.istioOut,
+      TARGET_OUT_LINUX: layout.linuxOut,
+      GOOS_LOCAL: 'linux',
+      GOARCH_LOCAL: 'amd64',
+    };
+    // The environment wins (the scripts use `${X:-…}` and the Makefiles `?=`), then the layout
+    // computed as the Makefile would, then the script's own defaults, then the Makefile's.
+    const lookup = (name: string): string | undefined =>
+      ctx.env[name] || base[name] || script.get(name)?.value || makeVar(name)?.value.replace(/\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g, '$${$1}');
+    const baseUrl = expand(lookup('ISTIO_ENVOY_BASE_URL') ?? DEFAULT_ENVOY_BASE, lookup);
+    const baseSource = ctx.env.ISTIO_ENVOY_BASE_URL
+      ? 'env ISTIO_ENVOY_BASE_URL'
+      : script.get('ISTIO_ENVOY_BASE_URL')
+        ? `bin/init.sh:${script.get('ISTIO_ENVOY_BASE_URL')!.line}`
+        : makeVar('ISTIO_ENVOY_BASE_URL')
+          ? where(makeVar('ISTIO_ENVOY_BASE_URL')!)
+          : 'default';
+    const urlFor = (kind: 'debug' | 'release'): { url: string; source: string } => {
+      const names = kind === 'debug' ? ['ISTIO_ENVOY_LINUX_DEBUG_URL', 'ISTIO_ENVOY_DEBUG_URL'] : ['ISTIO_ENVOY_LINUX_RELEASE_URL', 'ISTIO_ENVOY_RELEASE_URL'];
+      for (const n of names) {
+        const v = lookup(n);
+        if (v) {
+          const src = ctx.env[n] ? `env ${n}` : script.get(n) ? `bin/init.sh:${script.get(n)!.line}` : makeVar(n) ? where(makeVar(n)!) : n;
+          return { url: expand(v, lookup), source: src };
+        }
+      }
+      const file = kind === 'debug' ? `envoy-debug-${sha.value}.tar.gz` : `envoy-alpha-${sha.value}.tar.gz`;
+      return { url: `${baseUrl.replace(/\/$/, '')}/${file}`, source: baseSource };
+    };
+    const wantDebug = layout.era === 'gopath' || Boolean(ctx.env.DEBUG_IMAGE);
+    const kinds: ('debug' | 'release')[] = wantDebug ? ['debug', 'release'] : ['release'];
+    const artifacts = kinds.map((kind) => {
+      const { url, source } = urlFor(kind);
+      const dir = path.join(layout.linuxOut, kind);
+      const p = path.join(dir, kind === 'debug' ? `envoy-debug-${sha.value}` : `envoy-${sha.value}`);
+      return { kind, url, urlSource: source, path: p, copy: path.join(dir, 'envoy') };
+    });
+    const copies = [path.join(layout.istioOut, 'envoy')];
+    if (layout.istioBin) copies.push(path.join(layout.istioBin, 'envoy'));
+    const headers: Record<string, string> = {};
+    const auth = ctx.env.AUTH_HEADER;
+    const m = auth ? /^([^:]+):\s*(.*)$/.exec(auth) : null;
+    if (m) headers[m[1]] = m[2];
+    return { sha, artifacts, copies, nativeFrom: wantDebug ? 'debug' : 'release', headers, layout };
+  });
+}
+
+export interface HelmPlan {
+  version: string;
+  versionSource: string;
+  url: string;
+  /** $ISTIO_OUT/helm */
+  bin: string;
+  /** $ISTIO_OUT/helm-<VER> */
+  versioned: string;
+  /** $ISTIO_OUT/version.helm.<VER> */
+  sentinel: string;
+  /** the directory inside the tarball: <os>-amd64/helm */
+  member: string;
+}
+
+/** What bin/init_helm.sh leaves, on the release lines that have it. */
+export async function helmPlan(ctx: Context): Promise<HelmPlan | undefined> {
+  if (!ctx.root) return undefined;
+  const script = await readScript(ctx, 'bin/init_helm.sh');
+  if (!script) return undefined;
+  const v = script.get('HELM_VER');
+  const version = ctx.env.HELM_VER || v?.value;
+  if (!version) return undefined;
+  const os = ctx.platform === 'darwin' ? 'darwin' : 'linux';
+  const layout = computeLayout(ctx);
+  const lookup = (name: string) => (name === 'HELM_VER' ? version : name === 'LOCAL_OS' || name === 'OS' ? os : (ctx.env[name] ?? script.get(name)?.value));
+  const urlVar = [...script.values()].find((s) => /kubernetes-helm|helm-.*\.tar\.gz/.test(s.value) && /^https?:/.test(s.value));
+  const url = urlVar ? expand(urlVar.value, lookup) : `https://storage.googleapis.com/kubernetes-helm/helm-${version}-${os}-amd64.tar.gz`;
+  return {
+    version,
+    versionSource: ctx.env.HELM_VER ? 'env HELM_VER' : `bin/init_helm.sh:${v!.line}`,
+    url,
+    bin: path.join(layout.istioOut, 'helm'),
+    versioned: path.join(layout.istioOut, `helm-${version}`),
+    sentinel: path.join(layout.istioOut, `version.helm.${version}`),
+    member: `${os}-amd64/helm`,
+  };
+}
+
+export interface KubectlFacts {
+  /** docker/Dockerfile.kubectl */
+  file: string;
+  line: number;
+  url: string;
+  version: string;
+  /** already rewritten to `ADD kubectl /usr/bin/kubectl` (URL then comes from the backup) */
+  rewritten: boolean;
+  /** $DOCKER_BUILD_TOP/docker.kubectl/kubectl */
+  dest: string;
+}
+
+export const KUBECTL_DOCKERFILE = 'docker/Dockerfile.kubectl';
+
+/** The `ADD <url> /usr/bin/kubectl` of docker/Dockerfile.kubectl (or of its backup, once rewritten). */
+export function parseKubectlAdd(text: string): { line: number; url?: string; rewritten: boolean } | undefined {
+  const lines = text.split(/\r?\n/);
+  for (let i = 0; i < lines.length; i++) {
+    const m = /^\s*ADD\s+(\S+)\s+(\S*kubectl)\s*$/i.exec(lines[i]);
+    if (!m) continue;
+    if (/^https?:\/\//.test(m[1])) return { line: i + 1, url: m[1], rewritten: false };
+    if (m[1] === 'kubectl') return { line: i + 1, rewritten: true };
+  }
+  return undefined;
+}
+
+export function kubectlVersion(url: string): string | undefined {
+  return /\/release\/(v\d+\.\d+\.\d+[^/]*)\//.exec(url)?.[1];
+}

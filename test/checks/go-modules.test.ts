@@ -1,0 +1,152 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { goModules } from '../../checks/go-modules.js';
+import { goVendor } from '../../checks/go-vendor.js';
+import { runFixes, runOneCheck } from '../../src/core/engine.js';
+import { compareVendor, describeDiff, parseRequires } from '../../src/istio/vendor.js';
+import { istioFixture, tempEnv, testContext } from '../helpers/env.js';
+import { requireReal } from '../helpers/daemons.js';
+
+function have(cmd: string): boolean {
+  try {
+    execFileSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Writes module@version into a GOPROXY directory (list, .info, .mod, .zip). */
+async function publish(proxy: string, mod: string, version: string, files: Record<string, string>) {
+  const dir = path.join(proxy, mod, '@v');
+  await fs.mkdir(dir, { recursive: true });
+  const listFile = path.join(dir, 'list');
+  const list = await fs.readFile(listFile, 'utf8').catch(() => '');
+  await fs.writeFile(listFile, list + version + '\n');
+  await fs.writeFile(path.join(dir, `${version}.info`), JSON.stringify({ Version: version, Time: '2020-01-01T00:00:00Z' }));
+  await fs.writeFile(path.join(dir, `${version}.mod`), files['go.mod']);
+  const src = path.join(proxy, '.src', `${mod}@${version}`);
+  for (const [rel, text] of Object.entries(files)) {
+    await fs.mkdir(path.dirname(path.join(src, rel)), { recursive: true });
+    await fs.writeFile(path.join(src, rel), text);
+  }
+  const zip = path.join(dir, `${version}.zip`);
+  const py = 'import sys,zipfile,os\nz=zipfile.ZipFile(sys.argv[1],"w")\nbase=sys.argv[2];pre=sys.argv[3]\nfor r,_,fs in os.walk(base):\n  for f in fs:\n    p=os.path.join(r,f);z.write(p,pre+"/"+os.path.relpath(p,base))\nz.close()\n';
+  execFileSync('python3', ['-c', py, zip, src, `${mod}@${version}`]);
+}
+
+describe('go-modules and go-vendor with a real go and a GOPROXY built here', () => {
+  let t: Awaited<ReturnType<typeof tempEnv>>;
+  let proxy: string;
+  const ok = have('go') && have('python3');
+
+  before(async () => {
+    t = await tempEnv();
+    proxy = path.join(t.dir, 'proxy');
+    if (!ok) return;
+    await publish(proxy, 'example.com/hello', 'v1.0.0', { 'go.mod': 'module example.com/hello\n\ngo 1.13\n', 'hello.go': 'package hello\n\nfunc Hello() string { return "hi" }\n' });
+    for (const v of ['v1.1.0', 'v1.2.0']) await publish(proxy, 'example.com/world', v, { 'go.mod': 'module example.com/world\n\ngo 1.13\n', 'world.go': `package world\n\nconst V = "${v}"\n` });
+  });
+  after(() => t.cleanup());
+
+  async function fixture(name: string, requires: string[], cfg: object = {}, goLine = '1.13') {
+    const root = await istioFixture(path.join(t.dir, name), {
+      files: {
+        'main.go': `package main\n\nimport (\n${requires.map((r) => `\t_ "${r.split(' ')[0]}"`).join('\n')}\n)\n\nfunc main() {}\n`,
+        '.devenvrc.json': JSON.stringify({ go: { proxy: `file://${proxy}` }, ...cfg }),
+      },
+    });
+    await fs.writeFile(path.join(root, 'go.mod'), `module istio.io/istio\n\ngo ${goLine}\n\nrequire (\n${requires.map((r) => `\t${r}`).join('\n')}\n)\n`);
+    // A checkout has its go.sum committed: make one with a throwaway module cache.
+    const scratch = path.join(t.dir, `${name}-sumgen`);
+    execFileSync('go', ['mod', 'download', ...requires.map((r) => r.replace(' ', '@'))], {
+      cwd: root,
+      env: { PATH: process.env.PATH, HOME: t.env.HOME, GOPATH: scratch, GOMODCACHE: path.join(scratch, 'mod'), GOCACHE: path.join(scratch, 'cache'), GOPROXY: `file://${proxy}`, GOSUMDB: 'off', GOFLAGS: '-mod=mod', GOTOOLCHAIN: 'local' },
+      stdio: 'ignore',
+    });
+    execFileSync('chmod', ['-R', 'u+w', scratch]);
+    const env = {
+      ...t.env,
+      GOPATH: path.join(t.dir, `${name}-gopath`),
+      GOMODCACHE: path.join(t.dir, `${name}-modcache`),
+      GOCACHE: path.join(t.dir, `${name}-gocache`),
+      GOSUMDB: 'off',
+      GOFLAGS: undefined,
+      GOPROXY: 'off',
+    };
+    return { root, ctx: await testContext({ env, dir: root }) };
+  }
+
+  it('modules missing from the cache: fail; the fix downloads them through go.proxy; then ok', async (tc) => {
+    if (!requireReal(tc, 'go and python3', ok)) return;
+    const { ctx } = await fixture('mods', ['example.com/hello v1.0.0']);
+    const before = await runOneCheck(goModules, ctx, 30_000);
+    assert.equal(before.status, 'fail', before.summary);
+    const [o] = await runFixes([goModules], ctx, { timeoutMs: 30_000 });
+    assert.equal(o.action, 'fixed', o.message);
+    assert.match(o.plan!.steps[0].describe, new RegExp(`GO111MODULE=on GOPROXY=file://${proxy.replace(/[/.]/g, '\\$&')} .*go mod download`));
+  });
+
+  it('go-vendor: absent → warn, or fail with go.vendor "required"; the fix vendors; then ok', async (tc) => {
+    if (!requireReal(tc, 'go and python3', ok)) return;
+    const { ctx, root } = await fixture('vend', ['example.com/hello v1.0.0'], { go: { proxy: `file://${proxy}`, vendor: 'required' } });
+    const warnCtx = { ...ctx, config: { ...ctx.config, go: { ...ctx.config.go, vendor: 'auto' as const } } };
+    assert.equal((await runOneCheck(goVendor, warnCtx, 30_000)).status, 'warn');
+    assert.equal((await runOneCheck(goVendor, ctx, 30_000)).status, 'fail');
+    const outcomes = await runFixes([goModules, goVendor], ctx, { timeoutMs: 30_000 });
+    assert.equal(outcomes[1].action, 'fixed', JSON.stringify(outcomes.map((o) => [o.id, o.action, o.message])));
+    assert.match(await fs.readFile(path.join(root, 'vendor/modules.txt'), 'utf8'), /# example\.com\/hello v1\.0\.0/);
+    assert.equal((await runOneCheck(goVendor, ctx, 30_000)).status, 'ok');
+  });
+
+  it('go-vendor: inconsistency is detected both ways and named', async (tc) => {
+    if (!requireReal(tc, 'go and python3', ok)) return;
+    // go ≥ 1.14 writes `## explicit` markers, which make the reverse check possible.
+    const { ctx, root } = await fixture('incons', ['example.com/hello v1.0.0', 'example.com/world v1.1.0'], {}, '1.16');
+    await runFixes([goModules, goVendor], ctx, { timeoutMs: 30_000 });
+    assert.equal((await runOneCheck(goVendor, ctx, 30_000)).status, 'ok');
+    // go.mod moves on without re-vendoring: world v1.2.0 required, v1.1.0 vendored.
+    const gomod = path.join(root, 'go.mod');
+    await fs.writeFile(gomod, (await fs.readFile(gomod, 'utf8')).replace('example.com/world v1.1.0', 'example.com/world v1.2.0'));
+    const r = await runOneCheck(goVendor, ctx, 30_000);
+    assert.equal(r.status, 'fail');
+    assert.ok(r.details?.includes('example.com/world: go.mod requires v1.2.0, vendor/modules.txt has v1.1.0'), r.details?.join('\n'));
+    // And the other way: modules.txt lists a module go.mod no longer requires.
+    await fs.writeFile(gomod, 'module istio.io/istio\n\ngo 1.16\n\nrequire example.com/hello v1.0.0\n');
+    const r2 = await runOneCheck(goVendor, ctx, 30_000);
+    assert.equal(r2.status, 'fail');
+    assert.ok(r2.details?.some((d) => /example\.com\/world v1\.1\.0: explicit in vendor\/modules\.txt, not required by go\.mod/.test(d)), r2.details?.join('\n'));
+  });
+
+  it('a failing vendor run leaves the previous vendor/ intact', async (tc) => {
+    if (!requireReal(tc, 'go and python3', ok)) return;
+    const { ctx, root } = await fixture('keep', ['example.com/hello v1.0.0']);
+    await runFixes([goModules, goVendor], ctx, { timeoutMs: 30_000 });
+    const before = await fs.readFile(path.join(root, 'vendor/modules.txt'), 'utf8');
+    const hello = await fs.readFile(path.join(root, 'vendor/example.com/hello/hello.go'), 'utf8');
+    // Require a module no proxy has: go mod vendor must fail.
+    await fs.writeFile(path.join(root, 'go.mod'), 'module istio.io/istio\n\ngo 1.13\n\nrequire (\n\texample.com/hello v1.0.0\n\texample.com/nowhere v9.9.9\n)\n');
+    const [o] = await runFixes([goVendor], ctx, { timeoutMs: 30_000 });
+    assert.equal(o.action, 'failed');
+    assert.match(o.message ?? '', /go mod vendor failed; the previous vendor\/ was restored/);
+    assert.equal(await fs.readFile(path.join(root, 'vendor/modules.txt'), 'utf8'), before);
+    assert.equal(await fs.readFile(path.join(root, 'vendor/example.com/hello/hello.go'), 'utf8'), hello);
+    assert.deepEqual((await fs.readdir(root)).filter((f) => f.startsWith('.vendor')), []);
+  });
+});
+
+describe('vendor/modules.txt comparison (unit)', () => {
+  it('finds missing, mismatched and extra modules', () => {
+    const req = parseRequires('module x\n\ngo 1.13\n\nrequire (\n\ta.com/a v1.0.0\n\tb.com/b v1.1.0 // indirect\n)\nrequire c.com/c v0.1.0\n');
+    assert.deepEqual(req.map((r) => r.path), ['a.com/a', 'b.com/b', 'c.com/c']);
+    const txt = '# a.com/a v1.0.0\n## explicit\na.com/a\n# b.com/b v1.0.0\n## explicit\n# d.com/d v2.0.0\n## explicit\n';
+    assert.deepEqual(describeDiff(compareVendor(req, txt)), [
+      'c.com/c v0.1.0: required by go.mod, not in vendor/modules.txt',
+      'b.com/b: go.mod requires v1.1.0, vendor/modules.txt has v1.0.0',
+      'd.com/d v2.0.0: explicit in vendor/modules.txt, not required by go.mod',
+    ]);
+  });
+});

@@ -13,7 +13,11 @@ import { goVendor } from './go-vendor.js';
 import { goVersion } from './go-version.js';
 import { gopathLayout } from './gopath-layout.js';
 import { helm } from './helm.js';
+import { hubTag } from './hub-tag.js';
+import { kubeconfig } from './kubeconfig.js';
 import { kubectlCache } from './kubectl-cache.js';
+import { pilotLocal } from './pilot-local.js';
+import { registryLogin } from './registry-login.js';
 import { ruby } from './ruby.js';
 
 export const allChecks: readonly Check[] = [
@@ -33,4 +37,10 @@ export const allChecks: readonly Check[] = [
   envoyBinaries,
   helm,
   kubectlCache,
+  // workspace
+  hubTag,
+  registryLogin,
+  pilotLocal,
+  // cluster
+  kubeconfig,
 ];

@@ -1,6 +1,7 @@
 /** Shared command plumbing: output, reporters, and user errors without stack traces. */
 import { Command, Errors, Flags } from '@oclif/core';
 import { DevenvError } from '../core/errors.js';
+import { redact } from '../core/redact.js';
 import { humanReporter } from '../core/reporters/human.js';
 import { jsonReporter } from '../core/reporters/json.js';
 import type { Output, Reporter } from '../core/reporters/types.js';
@@ -37,8 +38,8 @@ export function splitIds(values: string[] | undefined): string[] | undefined {
 export abstract class BaseCommand extends Command {
   protected override async catch(err: Error & { exitCode?: number; oclif?: { exit?: number } }): Promise<unknown> {
     if (err instanceof DevenvError) {
-      const lines = [`Error: ${err.message}`];
-      if (err.suggestions.length > 0) lines.push('Try this:', ...err.suggestions.map((s) => `  ${s}`));
+      const lines = [`Error: ${redact(err.message, process.env)}`];
+      if (err.suggestions.length > 0) lines.push('Try this:', ...err.suggestions.map((s) => `  ${redact(s, process.env)}`));
       process.stderr.write(lines.join('\n') + '\n');
       process.exitCode = err.exitCode;
       return;
@@ -46,7 +47,7 @@ export abstract class BaseCommand extends Command {
     if (err instanceof Errors.CLIError || (err as { oclif?: unknown }).oclif) {
       // oclif's own parse errors: unknown flag, bad value. Usage errors exit 2.
       const exit = err.oclif?.exit;
-      process.stderr.write(`Error: ${err.message.split('\n')[0]}\nSee: devenv ${this.id ?? ''} --help\n`);
+      process.stderr.write(`Error: ${redact(err.message.split('\n')[0], process.env)}\nSee: devenv ${this.id ?? ''} --help\n`);
       process.exitCode = typeof exit === 'number' && exit !== 1 ? exit : 2;
       return;
     }

@@ -268,7 +268,9 @@ export async function runFixes(checks: readonly Check[], ctx: Context, opts: Fix
         const msg = built.timedOutMsg ?? errorMessage(built.error);
         return done({ id: check.id, action: 'failed', before, message: `could not plan the fix: ${redact(msg, ctx.env)}` });
       }
-      const plan: FixPlan = built.value!;
+      const raw: FixPlan = built.value!;
+      // Descriptions are for display: never show a secret in them (a mirror URL with a password, a token).
+      const plan: FixPlan = { ...raw, notes: raw.notes?.map((n) => redact(n, ctx.env)), steps: raw.steps.map((st) => ({ ...st, describe: redact(st.describe, ctx.env) })) };
       if (plan.steps.length === 0) {
         return done({ id: check.id, action: before.status === 'warn' ? 'already-ok' : 'no-fixer', before, plan, message: plan.notes?.join(' ') });
       }

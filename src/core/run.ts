@@ -6,6 +6,7 @@ import type { Check, TimedResult } from './check.js';
 import { createContext, type Context, type ContextOptions } from './context.js';
 import { fixSucceeded, runChecks, runFixes, selectChecks, type FixOutcome } from './engine.js';
 import { UsageError } from './errors.js';
+import { redact } from './redact.js';
 import type { ReportMeta, Reporter } from './reporters/types.js';
 
 export interface CommonOptions extends ContextOptions {
@@ -26,7 +27,8 @@ export function meta(ctx: Context, version: string): ReportMeta {
 }
 
 async function setup(opts: CommonOptions): Promise<Context> {
-  return createContext({ ...opts, log: (l) => opts.reporter.log(l) });
+  const env = opts.env ?? process.env;
+  return createContext({ ...opts, log: (l) => opts.reporter.log(redact(l, env)) });
 }
 
 function profilesOf(ctx: Context, opts: CommonOptions): string[] {

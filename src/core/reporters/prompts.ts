@@ -17,3 +17,13 @@ export async function askText(message: string, def?: string): Promise<string> {
   const { input } = await import('@inquirer/prompts');
   return input({ message, default: def });
 }
+
+export async function askValidated(name: string, def: string | undefined, validate: (v: string) => string | true): Promise<string> {
+  const { input } = await import('@inquirer/prompts');
+  return input({ message: `${name}:`, default: def, validate });
+}
+
+export async function askConfirm(message: string): Promise<boolean> {
+  const { confirm } = await import('@inquirer/prompts');
+  return confirm({ message, default: false });
+}

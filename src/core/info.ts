@@ -1,0 +1,115 @@
+/** `devenv info`: what a bug report needs, with every secret redacted and the home directory shown as ~. */
+import os from 'node:os';
+import type { Check, TimedResult } from './check.js';
+import type { Context } from './context.js';
+import { runChecks, selectChecks } from './engine.js';
+import { tildify } from './paths.js';
+import { redact } from './redact.js';
+import { readHubTag } from '../istio/hubtag.js';
+
+export interface Info {
+  devenv: string;
+  system: { os: string; arch: string; cpus: string; memory: string; shell: string | null };
+  tools: Record<string, string | null>;
+  checkout: { root: string; version: string | null; branch: string | null; commit: string | null; dirty: boolean | null } | null;
+  build: Record<string, string | null>;
+  doctor: { id: string; status: string; summary: string }[];
+}
+
+const TOOLS: [string, string, string[], RegExp][] = [
+  ['go', 'go', ['version'], /go(\d+\.\d+(?:\.\d+)?\S*)/],
+  ['docker client', 'docker', ['version', '--format', '{{.Client.Version}}'], /(\S+)/],
+  ['docker server', 'docker', ['version', '--format', '{{.Server.Version}}'], /^(\d\S*)/],
+  ['ruby', 'ruby', ['--version'], /ruby (\S+)/],
+  ['fpm', 'fpm', ['--version'], /(\S+)/],
+  ['tar', 'tar', ['--version'], /^(.*tar.*?[\d.]+)/],
+  ['kubectl', 'kubectl', ['version', '--client', '--output=yaml'], /gitVersion: (\S+)/],
+  ['helm', 'helm', ['version', '--short', '--client'], /(v?\d\S*)/],
+  ['git', 'git', ['--version'], /git version (\S+)/],
+];
+
+async function tool(ctx: Context, cmd: string, args: string[], re: RegExp): Promise<string | null> {
+  const bin = await ctx.which(cmd);
+  if (!bin) return null;
+  const r = await ctx.exec(bin, args, { timeoutMs: 5000, env: { ...ctx.env, GOTOOLCHAIN: 'local' }, cwd: '/' });
+  const m = re.exec(`${r.stdout}\n${r.stderr}`.trim());
+  return r.ok && m ? m[1] : r.timedOut ? 'timed out' : 'error';
+}
+
+async function git(ctx: Context, args: string[]): Promise<string | null> {
+  const r = await ctx.exec('git', ['-C', ctx.root!, ...args], { timeoutMs: 5000 });
+  return r.ok ? r.stdout.trim() : null;
+}
+
+export async function gatherInfo(ctx: Context, version: string, checks: readonly Check[]): Promise<Info> {
+  const toolsP = Promise.all(TOOLS.map(async ([name, cmd, args, re]) => [name, await tool(ctx, cmd, args, re)] as const));
+  const doctorP = runChecks(selectChecks(checks, { profiles: ['build'] }), ctx, { timeoutMs: ctx.config.checks.timeoutMs, disabled: ctx.config.checks.disable });
+  const checkoutP = ctx.root
+    ? Promise.all([git(ctx, ['rev-parse', '--abbrev-ref', 'HEAD']), git(ctx, ['rev-parse', 'HEAD']), git(ctx, ['status', '--porcelain'])]).then(([branch, commit, status]) => ({
+        root: ctx.root!,
+        version: ctx.istio?.version?.value ?? null,
+        branch,
+        commit,
+        dirty: status === null ? null : status.length > 0,
+      }))
+    : Promise.resolve(null);
+  const hubTagP = readHubTag(ctx);
+  const [tools, doctor, checkout, hubTag] = await Promise.all([toolsP, doctorP, checkoutP, hubTagP]);
+  return {
+    devenv: version,
+    system: {
+      os: `${os.type()} ${os.release()}`,
+      arch: os.arch(),
+      cpus: `${os.cpus().length} × ${os.cpus()[0]?.model?.trim() ?? 'unknown'}`,
+      memory: `${Math.round(os.totalmem() / 2 ** 30)} GiB`,
+      shell: ctx.env.SHELL ?? null,
+    },
+    tools: { ...Object.fromEntries(tools), node: process.version, devenv: version },
+    checkout,
+    build: {
+      HUB: hubTag.HUB ? `${hubTag.HUB.value} (${hubTag.HUB.source})` : null,
+      TAG: hubTag.TAG ? `${hubTag.TAG.value} (${hubTag.TAG.source})` : null,
+      GOPATH: ctx.env.GOPATH ?? null,
+      GO111MODULE: ctx.env.GO111MODULE ?? null,
+      GOPROXY: ctx.env.GOPROXY ?? null,
+    },
+    doctor: doctor.map((r: TimedResult) => ({ id: r.id, status: r.status, summary: r.summary })),
+  };
+}
+
+/** The last line of defence: secrets (by env name, in URLs, auth headers) and the home directory. */
+export function scrub(text: string, ctx: Context): string {
+  let out = redact(text, ctx.env);
+  const home = ctx.paths.home;
+  if (home && home !== '/') out = out.split(home).join('~');
+  return out;
+}
+
+export function renderMarkdown(info: Info, ctx: Context): string {
+  const v = (x: string | null | boolean | undefined) => (x === null || x === undefined ? '—' : String(x));
+  const lines = [
+    '### Environment (devenv info)',
+    '',
+    '| | |',
+    '|---|---|',
+    `| OS | ${info.system.os} (${info.system.arch}) |`,
+    `| CPU | ${info.system.cpus} |`,
+    `| Memory | ${info.system.memory} |`,
+    `| Shell | ${v(info.system.shell)} |`,
+    ...Object.entries(info.tools).map(([k, x]) => `| ${k} | ${v(x)} |`),
+    '',
+  ];
+  if (info.checkout) {
+    lines.push(
+      '### Istio checkout',
+      '',
+      `- path: ${tildify(info.checkout.root, ctx.paths.home)}`,
+      `- version: ${v(info.checkout.version)}`,
+      `- branch: ${v(info.checkout.branch)}, commit: ${v(info.checkout.commit)}${info.checkout.dirty ? ' (dirty)' : info.checkout.dirty === false ? ' (clean)' : ''}`,
+      '',
+    );
+  } else lines.push('_Not run inside an Istio checkout._', '');
+  lines.push('### Build settings', '', ...Object.entries(info.build).map(([k, x]) => `- ${k}: ${v(x)}`), '');
+  lines.push('### devenv doctor', '', '| check | status | summary |', '|---|---|---|', ...info.doctor.map((d) => `| ${d.id} | ${d.status} | ${d.summary.replace(/\|/g, '\\|')} |`), '');
+  return scrub(lines.join('\n'), ctx);
+}

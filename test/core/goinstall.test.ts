@@ -83,7 +83,8 @@ describe('go-version fix: installing Go from a loopback download index', () => {
     const emptyBin = path.join(t.dir, `${name}-bin`);
     await fs.mkdir(emptyBin);
     const data = path.join(t.dir, `${name}-data`);
-    const env = { ...t.env, PATH: emptyBin, XDG_DATA_HOME: data };
+    // Each case has its own download cache, or a tarball cached by an earlier case would be reused.
+    const env = { ...t.env, PATH: emptyBin, XDG_DATA_HOME: data, XDG_CACHE_HOME: path.join(t.dir, `${name}-cache`) };
     return { root, env, toolchains: path.join(data, 'devenv', 'toolchains') };
   }
 

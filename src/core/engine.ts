@@ -166,6 +166,15 @@ export async function runChecks(
         opts.onEvent?.({ type: 'check-end', check, result: r });
         return r;
       }
+      // A check that does not apply here says so, rather than blaming its prerequisites.
+      if (check.appliesTo) {
+        const applies = await Promise.resolve(check.appliesTo(ctx)).catch(() => true as const);
+        if (applies !== true) {
+          const r: TimedResult = { id: check.id, status: 'skip', summary: typeof applies === 'string' ? applies : 'does not apply here', durationMs: Date.now() - t0 };
+          opts.onEvent?.({ type: 'check-end', check, result: r });
+          return r;
+        }
+      }
       const needs = (check.needs ?? []).filter((n) => byId.has(n));
       const needResults = await Promise.all(needs.map((n) => start(byId.get(n)!)));
       const failed = needs.filter((_, i) => !passed(needResults[i]));

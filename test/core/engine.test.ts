@@ -92,6 +92,17 @@ describe('engine', () => {
     assert.equal(b.status, 'ok');
   });
 
+  it('a check that does not apply gives its own reason, not "needs X"', async () => {
+    const checks = [
+      check('base', async () => ok(), { appliesTo: () => 'not in an Istio checkout' }),
+      check('dep', async () => ok(), { needs: ['base'], appliesTo: () => 'not in an Istio checkout' }),
+      check('dep2', async () => ok(), { needs: ['base'] }),
+    ];
+    const [, dep, dep2] = await runChecks(checks, ctx, { timeoutMs: 1000 });
+    assert.deepEqual([dep.status, dep.summary], ['skip', 'not in an Istio checkout']);
+    assert.deepEqual([dep2.status, dep2.summary], ['skip', 'needs base']);
+  });
+
   it('appliesTo: false or a reason gives skip', async () => {
     const r = await runOneCheck(check('x', async () => ok(), { appliesTo: () => 'not in an Istio checkout' }), ctx, 1000);
     assert.deepEqual([r.status, r.summary], ['skip', 'not in an Istio checkout']);

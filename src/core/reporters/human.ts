@@ -34,7 +34,8 @@ export function humanReporter(out: Output, opts: { verbose?: boolean } = {}): Re
   const resultLine = (check: Check | undefined, r: TimedResult): string[] => {
     const title = check?.title ?? r.id;
     const parts: string[] = [];
-    if (r.found && r.status !== 'skip') parts.push(`found ${r.found}`);
+    // "found" adds something only next to a requirement; alone, the summary already says it.
+    if (r.found && r.required && r.status !== 'skip') parts.push(`found ${r.found}`);
     if (r.required) parts.push(`requires ${r.required}`);
     if (r.source) parts.push(`from ${r.source}`);
     const meta = parts.length ? c.dim(` (${parts.join('; ')})`) : '';

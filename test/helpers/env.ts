@@ -76,12 +76,20 @@ export interface CliResult {
   durationMs: number;
 }
 
-/** Runs `node bin/run.js …` as a user would (needs `npm run build`). */
-export function runCli(args: string[], opts: { env: Record<string, string | undefined>; cwd?: string; timeoutMs?: number; input?: string }): Promise<CliResult> {
+interface RunOptions {
+  env: Record<string, string | undefined>;
+  cwd?: string;
+  timeoutMs?: number;
+  input?: string;
+}
+
+/** Runs `[...prefix, node, bin/run.js, ...args]`, collecting output, killed at the timeout. */
+function spawnCli(prefix: string[], args: string[], opts: RunOptions): Promise<CliResult> {
   const started = Date.now();
+  const argv = [...prefix, process.execPath, binRun, ...args];
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [binRun, ...args], {
-      cwd: opts.cwd ?? os.tmpdir(),
+    const child = spawn(argv[0], argv.slice(1), {
+      cwd: opts.cwd ?? (prefix.length ? '/' : os.tmpdir()),
       env: Object.fromEntries(Object.entries(opts.env).filter(([, v]) => v !== undefined)) as NodeJS.ProcessEnv,
       stdio: ['pipe', 'pipe', 'pipe'],
     });
@@ -89,16 +97,22 @@ export function runCli(args: string[], opts: { env: Record<string, string | unde
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => (stderr += d));
+    const limit = opts.timeoutMs ?? 60_000;
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`devenv ${args.join(' ')} did not finish within ${opts.timeoutMs ?? 60_000}ms\nstdout: ${stdout}\nstderr: ${stderr}`));
-    }, opts.timeoutMs ?? 60_000);
+      reject(new Error(`devenv ${args.join(' ')} did not finish within ${limit}ms\nstdout: ${stdout}\nstderr: ${stderr}`));
+    }, limit);
     child.on('close', (code) => {
       clearTimeout(timer);
       resolve({ code, stdout, stderr, durationMs: Date.now() - started });
     });
     child.stdin.end(opts.input ?? '');
   });
+}
+
+/** Runs `node bin/run.js …` as a user would (needs `npm run build`). */
+export function runCli(args: string[], opts: RunOptions): Promise<CliResult> {
+  return spawnCli([], args, opts);
 }
 
 export interface FakeCommand {
@@ -165,28 +179,8 @@ export function asUnprivileged(): string[] {
 }
 
 /** Like runCli, but prefixed by a command (e.g. asUnprivileged()). */
-export function runCliAs(prefix: string[], args: string[], opts: { env: Record<string, string | undefined>; cwd?: string; timeoutMs?: number }): Promise<CliResult> {
-  if (prefix.length === 0) return runCli(args, opts);
-  const started = Date.now();
-  return new Promise((resolve, reject) => {
-    const child = spawn(prefix[0], [...prefix.slice(1), process.execPath, binRun, ...args], {
-      cwd: opts.cwd ?? '/',
-      env: Object.fromEntries(Object.entries(opts.env).filter(([, v]) => v !== undefined)) as NodeJS.ProcessEnv,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`devenv ${args.join(' ')} did not finish in time\nstdout: ${stdout}\nstderr: ${stderr}`));
-    }, opts.timeoutMs ?? 60_000);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr, durationMs: Date.now() - started });
-    });
-  });
+export function runCliAs(prefix: string[], args: string[], opts: RunOptions): Promise<CliResult> {
+  return spawnCli(prefix, args, opts);
 }
 
 /** Parses `devenv doctor --json` output and returns the named check. */

@@ -39,10 +39,8 @@ const PROBES = [
   'go version',
   'tar --version',
   'docker version --format "{{json .}}"',
-  'docker context inspect --format "{{.Endpoints.docker.Host}}"',
   'ruby --version',
-  'fpm --version',
-  'gem env gemdir',
+  `ruby -e 'print Gem.user_dir'`,
 ];
 
 const work = dirArg ?? fs.mkdtempSync(path.join(os.tmpdir(), 'devenv-bench-'));

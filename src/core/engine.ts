@@ -298,7 +298,7 @@ export async function runFixes(checks: readonly Check[], ctx: Context, opts: Fix
             before,
             plan,
             message: opts.confirm
-              ? `declined: ${step.describe}`
+              ? step.describe
               : `needs consent to: ${step.describe} (re-run with --yes to allow it)`,
           });
         }

@@ -3,21 +3,29 @@ import type { Check, CheckResult } from '../src/core/check.js';
 import type { Context } from '../src/core/context.js';
 import { DevenvError } from '../src/core/errors.js';
 import { formatCommand } from '../src/core/exec.js';
-import { userGemBin } from '../src/core/shellenv.js';
 import type { FixStep } from '../src/core/check.js';
 
-/** fpm on PATH, else in the gem bin dir a `gem install` would have used. */
+/** Gem bin dirs `gem install` may have used, found without starting ruby: $GEM_HOME/bin, ~/.gem/ruby/<ver>/bin. */
+async function gemBinDirs(ctx: Context): Promise<string[]> {
+  if (ctx.env.GEM_HOME) return [path.join(ctx.env.GEM_HOME, 'bin')];
+  const base = path.join(ctx.paths.home, '.gem', 'ruby');
+  const versions = await ctx.fs.readdir(base).catch(() => [] as string[]);
+  return versions.sort().reverse().map((v) => path.join(base, v, 'bin'));
+}
+
+/** fpm on PATH, else in a gem bin dir. */
 export async function findFpm(ctx: Context): Promise<string | undefined> {
   const onPath = await ctx.which('fpm');
   if (onPath) return onPath;
-  const gemBin = await userGemBin(ctx);
-  if (!gemBin) return undefined;
-  try {
-    await ctx.fs.access(path.join(gemBin, 'fpm'));
-    return path.join(gemBin, 'fpm');
-  } catch {
-    return undefined;
+  for (const dir of await gemBinDirs(ctx)) {
+    try {
+      await ctx.fs.access(path.join(dir, 'fpm'));
+      return path.join(dir, 'fpm');
+    } catch {
+      // not here
+    }
   }
+  return undefined;
 }
 
 export function gemInstallArgs(ctx: Context): string[] {

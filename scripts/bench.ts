@@ -40,7 +40,6 @@ const PROBES = [
   'tar --version',
   'docker version --format "{{json .}}"',
   'ruby --version',
-  `ruby -e 'print Gem.user_dir'`,
 ];
 
 const work = dirArg ?? fs.mkdtempSync(path.join(os.tmpdir(), 'devenv-bench-'));

@@ -9,6 +9,7 @@ import path from 'node:path';
 import type { Context } from '../core/context.js';
 import { where } from './facts.js';
 import type { Located } from './gomod.js';
+import type { MakeVar } from './makefile.js';
 
 /** `NAME=${NAME:-default}`, `export NAME=value`, `: ${NAME:=default}` assignments in a shell script. */
 export interface ShellVar {
@@ -109,14 +110,28 @@ function hostOsArch(ctx: Context): { os: string; arch: string } {
   return { os: ctx.platform === 'darwin' ? 'darwin' : 'linux', arch: ctx.arch === 'arm64' ? 'arm64' : 'amd64' };
 }
 
+/**
+ * Which layout the Makefiles use, read from how they define ISTIO_OUT: from
+ * GO_TOP/GOPATH/OUT_DIR (1.1–1.4) or from TARGET_OUT (1.5+; those Makefiles
+ * still define GO_TOP, so its mere presence decides nothing).
+ */
+function layoutVar(vars: readonly MakeVar[]): { era: 'gopath' | 'modern'; v?: MakeVar } {
+  const outs = vars.filter((v) => v.name === 'ISTIO_OUT');
+  const modern = outs.find((v) => /\bTARGET_OUT\b/.test(v.value));
+  if (modern) return { era: 'modern', v: modern };
+  const gopath = outs.find((v) => /\b(GO_TOP|GOPATH|OUT_DIR)\b/.test(v.value));
+  if (gopath) return { era: 'gopath', v: gopath };
+  const outDir = vars.find((v) => v.name === 'OUT_DIR' && /\b(GO_TOP|GOPATH)\b/.test(v.value));
+  return outDir ? { era: 'gopath', v: outDir } : { era: 'modern' };
+}
+
 /** The output layout of this checkout's release line, as its Makefile computes it. */
 export function computeLayout(ctx: Context): Layout {
   const root = ctx.root!;
-  const vars = ctx.istio?.makeVars ?? [];
-  const derived = vars.find((v) => ['GO_TOP', 'OUT_DIR', 'ISTIO_OUT', 'ISTIO_BIN'].includes(v.name) && /\bGOPATH\b|\bGO_TOP\b/.test(v.value));
+  const { era, v: derived } = layoutVar(ctx.istio?.makeVars ?? []);
   const { os, arch } = hostOsArch(ctx);
   const env = ctx.env;
-  if (derived) {
+  if (era === 'gopath') {
     const goTop = env.GOPATH?.split(path.delimiter)[0] || path.resolve(root, '../../..');
     const outDir = env.OUT_DIR || path.join(goTop, 'out');
     const linuxOut = path.join(outDir, 'linux_amd64');
@@ -128,14 +143,14 @@ export function computeLayout(ctx: Context): Layout {
       istioBin: env.ISTIO_BIN || path.join(goTop, 'bin'),
       linuxOut,
       dockerBuildTop: path.join(linuxOut, 'release', 'docker_build'),
-      source: where(derived),
+      source: derived ? where(derived) : undefined,
     };
   }
   const outDir = path.join(root, 'out');
   const targetArch = env.TARGET_ARCH || arch;
   const linuxOut = env.TARGET_OUT_LINUX || path.join(outDir, `linux_${targetArch}`);
   const istioOut = env.TARGET_OUT || path.join(outDir, `${env.TARGET_OS || os}_${targetArch}`);
-  return { era: 'modern', outDir, istioOut, linuxOut, dockerBuildTop: path.join(linuxOut, 'docker_build') };
+  return { era: 'modern', outDir, istioOut, linuxOut, dockerBuildTop: path.join(linuxOut, 'docker_build'), source: derived ? where(derived) : undefined };
 }
 
 async function readScript(ctx: Context, rel: string): Promise<Map<string, ShellVar> | undefined> {

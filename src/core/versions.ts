@@ -11,8 +11,3 @@ export function versionLess(a: string, b: string): boolean {
   const vb = coerceVersion(b);
   return Boolean(va && vb && semver.lt(va, vb));
 }
-
-/** The stricter (higher) of two versions. */
-export function maxVersion(a: string, b: string): string {
-  return versionLess(a, b) ? b : a;
-}

@@ -13,11 +13,6 @@ export async function pickChecks(choices: { id: string; label: string }[]): Prom
   });
 }
 
-export async function askText(message: string, def?: string): Promise<string> {
-  const { input } = await import('@inquirer/prompts');
-  return input({ message, default: def });
-}
-
 export async function askValidated(name: string, def: string | undefined, validate: (v: string) => string | true): Promise<string> {
   const { input } = await import('@inquirer/prompts');
   return input({ message: `${name}:`, default: def, validate });

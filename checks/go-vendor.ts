@@ -1,11 +1,35 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import type { Check, CheckResult } from '../src/core/check.js';
+import type { Context } from '../src/core/context.js';
 import { DevenvError } from '../src/core/errors.js';
 import { formatCommand } from '../src/core/exec.js';
 import { exists } from '../src/core/files.js';
 import { compareVendor, describeDiff, parseRequires } from '../src/istio/vendor.js';
 import { goEnv, goFor } from './go-modules.js';
+
+type Verdict = { kind: 'consistent' } | { kind: 'inconsistent'; lines: string[] } | { kind: 'unknown'; error: string };
+
+/** What `go` says about vendor/ (`go list -mod=vendor -m` runs the same consistency check as `go build -mod=vendor`). */
+async function goVerdict(ctx: Context): Promise<Verdict> {
+  let go: string;
+  try {
+    go = await goFor(ctx);
+  } catch (err) {
+    return { kind: 'unknown', error: String((err as Error).message ?? err) };
+  }
+  const r = await ctx.exec(go, ['list', '-mod=vendor', '-m'], { cwd: ctx.root!, env: goEnv(ctx, { GOFLAGS: '', GOPROXY: 'off', GO111MODULE: 'on', GOWORK: 'off' }), timeoutMs: 60_000 });
+  if (r.ok) return { kind: 'consistent' };
+  const out = r.stderr || r.stdout;
+  if (/inconsistent vendoring/.test(out)) {
+    const lines = out
+      .split('\n')
+      .filter((l) => /^\t\S+: /.test(l))
+      .map((l) => l.trim());
+    return { kind: 'inconsistent', lines };
+  }
+  return { kind: 'unknown', error: out.trim().split('\n').slice(-1)[0] || `exit ${r.exitCode}` };
+}
 
 export const goVendor = {
   id: 'go-vendor',
@@ -13,7 +37,7 @@ export const goVendor = {
   category: 'repository',
   needs: ['go-modules'],
   description:
-    'Where vendor/ exists, vendor/modules.txt agrees with go.mod (what `go build -mod=vendor` checks). Where it is absent: a warning (offline builds vendor), a failure with go.vendor "required", skipped with "never".',
+    'Where vendor/ exists, vendor/modules.txt agrees with go.mod: go\'s own verdict (`go list -mod=vendor -m`, the check `go build -mod=vendor` makes), with the differing modules named. Where it is absent: a warning (offline builds vendor), a failure with go.vendor "required", skipped with "never".',
   fixDescription: 'Runs `GO111MODULE=on go mod vendor`; the previous vendor/ is moved aside first and restored intact if vendoring fails.',
   appliesTo: (ctx) => (!ctx.root ? 'not in an Istio checkout' : ctx.config.go.vendor === 'never' ? 'go.vendor is "never" in the devenv config' : ctx.istio?.goMod.module ? true : 'no go.mod'),
   async run(ctx): Promise<CheckResult> {
@@ -37,14 +61,22 @@ export const goVendor = {
     }
     const requires = parseRequires(await ctx.fs.readFile(path.join(root, 'go.mod'), 'utf8'));
     const lines = describeDiff(compareVendor(requires, txt));
-    if (lines.length === 0) return { status: 'ok', summary: `vendor/modules.txt agrees with go.mod (${requires.length} requirements)`, found: 'consistent', source: 'vendor/modules.txt' };
+    // go itself is the judge (replacements, go-version rules); the comparison above names the modules.
+    const verdict = await goVerdict(ctx);
+    const inconsistent = verdict.kind === 'unknown' ? lines.length > 0 : verdict.kind === 'inconsistent';
+    const details = [...lines, ...(verdict.kind === 'inconsistent' ? verdict.lines.map((l) => `go: ${l}`) : []), ...(verdict.kind === 'unknown' ? [`go could not judge (${verdict.error}); compared go.mod with vendor/modules.txt instead`] : [])];
+    if (!inconsistent) {
+      return { status: 'ok', summary: `vendor/modules.txt agrees with go.mod (${requires.length} requirements)`, found: 'consistent', source: 'vendor/modules.txt', details: details.length ? details : undefined };
+    }
+    const n = lines.length || (verdict.kind === 'inconsistent' ? verdict.lines.length : 0);
+    const first = lines[0] ?? (verdict.kind === 'inconsistent' ? verdict.lines[0] : undefined);
     return {
       status: 'fail',
-      summary: `vendor/ is inconsistent with go.mod: ${lines.length} difference${lines.length === 1 ? '' : 's'} (${lines[0]})`,
+      summary: `vendor/ is inconsistent with go.mod: ${n} difference${n === 1 ? '' : 's'}${first ? ` (${first})` : ''}`,
       found: 'inconsistent',
       source: 'vendor/modules.txt',
       hint: 'devenv fix go-vendor',
-      details: lines,
+      details,
     };
   },
   async fix(ctx) {

@@ -2,22 +2,29 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Check, CheckResult } from '../src/core/check.js';
 import { copyAtomic, exists, extractMember, isExecutableFile } from '../src/core/files.js';
+import { progressLogger } from '../src/core/download.js';
 import { describeUrl } from '../src/core/mirrors.js';
 import { actionStep } from '../src/core/steps.js';
 import { helmPlan } from '../src/istio/init.js';
+import { unverifiedUpstream } from './envoy-binaries.js';
 
 export const helm = {
   id: 'helm',
   title: 'helm (make init)',
   category: 'artifacts',
   description: 'What bin/init_helm.sh leaves: $ISTIO_OUT/helm, helm-<HELM_VER> and the version.helm.<HELM_VER> sentinel, on the release lines that have that script.',
-  fixDescription: 'Downloads the helm tarball init_helm.sh names (HELM_VER; mirrors.urls applied), verifies it, extracts <os>-amd64/helm and writes the sentinel.',
+  fixDescription: 'Downloads the helm tarball init_helm.sh names (HELM_VER; mirrors.urls applied), verifies it (published .sha256, else the sha256 recorded on first download), extracts <os>-<arch>/helm to helm-<VER> and helm, and writes the sentinel last.',
   appliesTo: async (ctx) => (!ctx.root ? 'not in an Istio checkout' : (await helmPlan(ctx)) ? true : 'this checkout has no bin/init_helm.sh (helm is not fetched by make init)'),
   async run(ctx): Promise<CheckResult> {
     const plan = (await helmPlan(ctx))!;
     const [bin, versioned, sentinel] = await Promise.all([isExecutableFile(plan.bin), isExecutableFile(plan.versioned), exists(plan.sentinel)]);
-    const details = [`${plan.url}`, `${bin ? 'present' : 'missing'} ${plan.bin}`, `${versioned ? 'present' : 'missing'} ${plan.versioned}`, `${sentinel ? 'present' : 'missing'} ${plan.sentinel}`];
-    if (bin && versioned && sentinel) return { status: 'ok', summary: `helm ${plan.version} in place`, found: plan.version, required: plan.version, source: plan.versionSource, details };
+    const details = [`${plan.url} (${plan.urlSource})`, `${bin ? 'present' : 'missing'} ${plan.bin}`, `${versioned ? 'present' : 'missing'} ${plan.versioned}`, `${sentinel ? 'present' : 'missing'} ${plan.sentinel}`];
+    if (bin && versioned && sentinel) {
+      const unverified = (await unverifiedUpstream(ctx, [plan.url])).length > 0;
+      if (unverified) details.push(`unverified upstream: ${plan.url} publishes no .sha256; verified only against the sha256 recorded on first download`);
+      const note = unverified ? ' (unverified upstream: no published sha256; checked against the first download)' : '';
+      return { status: 'ok', summary: `helm ${plan.version} in place${note}`, found: plan.version, required: plan.version, source: plan.versionSource, details };
+    }
     return {
       status: 'fail',
       summary: `helm ${plan.version} not in place (${[!bin && 'helm', !versioned && `helm-${plan.version}`, !sentinel && 'sentinel'].filter(Boolean).join(', ')} missing)`,
@@ -35,11 +42,12 @@ export const helm = {
         actionStep('download', `download ${describeUrl(plan.url, ctx.config)}, extract ${plan.member} to ${plan.versioned} and ${plan.bin}, touch ${plan.sentinel}`, async (c) => {
           const tgz = path.join(os.tmpdir(), `devenv-helm-${process.pid}-${Date.now()}.tar.gz`);
           try {
-            const got = await c.download({ url: plan.url, dest: tgz, publishedChecksum: true });
-            c.log(`helm: ${got.fromCache ? 'from the cache' : `from ${got.urlUsed}`}, sha256 ${got.verified}`);
+            const got = await c.download({ url: plan.url, dest: tgz, publishedChecksum: true, onProgress: progressLogger(c.log, 'helm') });
+            const how = got.verified === 'first-use' ? 'unverified upstream (no .sha256 published); sha256 recorded for later uses' : `sha256 ${got.verified}`;
+            c.log(`helm: ${got.fromCache ? 'from the cache' : `from ${got.urlUsed}`}, ${how}`);
             await extractMember(tgz, plan.member, plan.versioned);
             await copyAtomic(plan.versioned, plan.bin, 0o755);
-            await c.fs.writeFile(plan.sentinel, '');
+            await c.fs.writeFile(plan.sentinel, ''); // last: init_helm.sh skips everything once the sentinel exists
           } finally {
             await c.fs.rm(tgz, { force: true });
           }

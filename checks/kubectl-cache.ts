@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { Check, CheckResult, FixPlan, FixStep } from '../src/core/check.js';
 import type { Context } from '../src/core/context.js';
 import { copyAtomic, exists, isExecutableFile, writeAtomic } from '../src/core/files.js';
+import { progressLogger } from '../src/core/download.js';
 import { describeUrl } from '../src/core/mirrors.js';
 import { actionStep } from '../src/core/steps.js';
 import { KUBECTL_DOCKERFILE, computeLayout, kubectlVersion, parseKubectlAdd } from '../src/istio/init.js';
@@ -13,6 +14,31 @@ export function backupPath(ctx: Context): string {
   const id = createHash('sha1').update(ctx.root!).digest('hex').slice(0, 12);
   return path.join(ctx.paths.data, 'backups', `${path.basename(ctx.root!)}-${id}`, KUBECTL_DOCKERFILE);
 }
+
+/** What devenv's edit changed, so revert knows what to restore (beside the backup). */
+interface EditRecord {
+  dockerfile: string;
+  line: number;
+  /** the line as it was */
+  original: string;
+  /** the line devenv wrote */
+  edited: string;
+  /** sha256 of the whole file right after the edit */
+  editedSha256: string;
+  at: string;
+}
+
+const recordPath = (backup: string) => `${backup}.devenv.json`;
+
+async function readRecord(ctx: Context, backup: string): Promise<EditRecord | undefined> {
+  try {
+    return JSON.parse(await ctx.fs.readFile(recordPath(backup), 'utf8')) as EditRecord;
+  } catch {
+    return undefined;
+  }
+}
+
+const sha256Text = (t: string) => createHash('sha256').update(t).digest('hex');
 
 async function sha256File(file: string): Promise<string> {
   const h = createHash('sha256');
@@ -56,7 +82,7 @@ export const kubectlCache = {
   description:
     'The kubectl that docker/Dockerfile.kubectl ADDs from a URL is cached at $DOCKER_BUILD_TOP/docker.kubectl/kubectl (executable, sha256 verified) and the Dockerfile ADDs that local copy, so `make docker.kubectl` needs no network.',
   fixDescription:
-    'Downloads kubectl of the Dockerfile\'s version (its published .sha256 verified; mirrors.urls applied), then rewrites `ADD <url> /usr/bin/kubectl` to `ADD kubectl /usr/bin/kubectl`, keeping a backup. Undo the edit with `devenv fix --revert kubectl-cache`.',
+    'Downloads kubectl of the Dockerfile\'s version (its published .sha256 verified; mirrors.urls applied), then rewrites `ADD <url> /usr/bin/kubectl` to `ADD kubectl /usr/bin/kubectl`, keeping a backup and a record of the edit under the devenv data dir. `devenv fix --revert kubectl-cache` restores the original (only the ADD line, if the file was edited since).',
   appliesTo: async (ctx) => (!ctx.root ? 'not in an Istio checkout' : (await readState(ctx)) ? true : `no ${KUBECTL_DOCKERFILE} with an ADD of kubectl (removed in 1.6+)`),
   async run(ctx): Promise<CheckResult> {
     const s = (await readState(ctx))!;
@@ -66,7 +92,10 @@ export const kubectlCache = {
     if (!(await isExecutableFile(s.dest))) {
       return { status: 'fail', summary: `kubectl ${s.version ?? ''} is not cached at ${s.dest}`.replace('  ', ' '), found: 'missing', required, source, hint: 'devenv fix kubectl-cache', details };
     }
-    const expected = s.url ? (ctx.config.checksums[s.url] ?? (await ctx.downloadRecord(s.url))?.sha256) : undefined;
+    const rec = s.url ? await ctx.downloadRecord(s.url) : undefined;
+    const pinned = s.url ? ctx.config.checksums[s.url] : undefined;
+    const expected = pinned ?? rec?.sha256;
+    const unverified = !pinned && rec?.verified === 'first-use';
     const actual = await sha256File(s.dest);
     if (expected && expected !== actual) {
       return { status: 'fail', summary: `the cached kubectl does not match its verified sha256 (${expected.slice(0, 12)}…, found ${actual.slice(0, 12)}…)`, found: 'corrupt', required, source, hint: `rm ${s.dest} && devenv fix kubectl-cache`, details };
@@ -79,7 +108,7 @@ export const kubectlCache = {
     }
     return {
       status: 'ok',
-      summary: `kubectl ${s.version ?? ''} cached and verified; ${KUBECTL_DOCKERFILE} ADDs the local copy (it now differs from git; undo: devenv fix --revert kubectl-cache)`.replace('  ', ' '),
+      summary: `kubectl ${s.version ?? ''} cached and ${unverified ? 'matches its first download (unverified upstream: no .sha256 was published)' : 'verified'}; ${KUBECTL_DOCKERFILE} ADDs the local copy (it now differs from git; undo: devenv fix --revert kubectl-cache)`.replace('  ', ' '),
       found: `kubectl ${s.version ?? ''} cached`.trim(),
       required,
       source,
@@ -96,7 +125,7 @@ export const kubectlCache = {
       const url = s.url;
       steps.push(
         actionStep('download', `download ${describeUrl(url, ctx.config)} (verified against ${url}.sha256) to ${s.dest}`, async (c) => {
-          const got = await c.download({ url, dest: s.dest, mode: 0o755, publishedChecksum: true });
+          const got = await c.download({ url, dest: s.dest, mode: 0o755, publishedChecksum: true, onProgress: progressLogger(c.log, 'kubectl') });
           c.log(`kubectl: ${got.fromCache ? 'from the cache' : `from ${got.urlUsed}`}, sha256 ${got.verified}`);
         }),
       );
@@ -108,10 +137,17 @@ export const kubectlCache = {
           `back up ${KUBECTL_DOCKERFILE} to ${s.backup}, then rewrite line ${s.line} to: ADD kubectl /usr/bin/kubectl`,
           async (c) => {
             const text = await c.fs.readFile(s.dockerfile, 'utf8');
-            if (!(await exists(s.backup))) await copyAtomic(s.dockerfile, s.backup);
             const lines = text.split('\n');
-            lines[s.line - 1] = lines[s.line - 1].replace(/^(\s*ADD\s+)\S+(\s+\S*kubectl\s*)$/i, '$1kubectl$2');
-            await writeAtomic(s.dockerfile, lines.join('\n'));
+            const original = lines[s.line - 1];
+            const edited = original.replace(/^(\s*ADD\s+)\S+(\s+\S*kubectl\s*)$/i, '$1kubectl$2');
+            if (edited === original) throw new Error(`${KUBECTL_DOCKERFILE}:${s.line} changed since it was read; run the fix again`);
+            lines[s.line - 1] = edited;
+            const next = lines.join('\n');
+            // The file as it is now is the original (it still ADDs from a URL): it replaces any older backup.
+            await copyAtomic(s.dockerfile, s.backup);
+            const record: EditRecord = { dockerfile: s.dockerfile, line: s.line, original, edited, editedSha256: sha256Text(next), at: new Date().toISOString() };
+            await writeAtomic(recordPath(s.backup), JSON.stringify(record, null, 2) + '\n');
+            await writeAtomic(s.dockerfile, next);
           },
           true,
         ),
@@ -122,11 +158,35 @@ export const kubectlCache = {
   async revert(ctx): Promise<FixPlan> {
     const s = await readState(ctx);
     if (!s || !s.hasBackup) return { steps: [] };
+    const record = await readRecord(ctx, s.backup);
+    const current = await ctx.fs.readFile(s.dockerfile, 'utf8');
+    const forget = async (c: Context) => {
+      await c.fs.rm(s.backup, { force: true });
+      await c.fs.rm(recordPath(s.backup), { force: true });
+    };
+    if (!s.rewritten) {
+      // Someone restored the ADD line already (git checkout): only devenv's backup is left to drop.
+      return { steps: [actionStep('forget', `${KUBECTL_DOCKERFILE} already ADDs from a URL; remove devenv's backup ${s.backup}`, forget)] };
+    }
+    if (!record || record.editedSha256 === sha256Text(current)) {
+      return {
+        steps: [
+          actionStep('restore', `restore ${KUBECTL_DOCKERFILE} from ${s.backup}`, async (c) => {
+            await copyAtomic(s.backup, s.dockerfile);
+            await forget(c);
+          }),
+        ],
+      };
+    }
+    // The file was edited after devenv's change: put back only the ADD line, keep the rest.
     return {
+      notes: [`${KUBECTL_DOCKERFILE} changed after devenv edited it; only line ${s.line} is restored, your other edits stay.`],
       steps: [
-        actionStep('restore', `restore ${KUBECTL_DOCKERFILE} from ${s.backup}`, async (c) => {
-          await copyAtomic(s.backup, s.dockerfile);
-          await c.fs.rm(s.backup);
+        actionStep('restore', `rewrite ${KUBECTL_DOCKERFILE}:${s.line} back to: ${record.original.trim()}`, async (c) => {
+          const lines = (await c.fs.readFile(s.dockerfile, 'utf8')).split('\n');
+          lines[s.line - 1] = record.original;
+          await writeAtomic(s.dockerfile, lines.join('\n'));
+          await forget(c);
         }),
       ],
     };

@@ -36,8 +36,15 @@ export interface DownloadOptions {
   publishedChecksum?: boolean;
   /** File mode after the rename (e.g. 0o755). */
   mode?: number;
+  /** Sent to every URL tried (upstream and mirrors). */
   headers?: Record<string, string>;
+  /**
+   * Credentials (e.g. Istio's AUTH_HEADER): sent only to the upstream URL's
+   * origin, never to a mirror, and never shown.
+   */
+  authHeaders?: Record<string, string>;
   signal?: AbortSignal;
+  /** Called as bytes arrive; see progressLogger() for a throttled log line. */
   onProgress?: (p: Progress) => void;
   /** Use and fill the shared cache (default true when a cache dir is configured). */
   cache?: boolean;
@@ -68,9 +75,56 @@ export interface DownloadResult {
 export interface Downloader {
   download(opts: DownloadOptions): Promise<DownloadResult>;
   /** Fetches a small text resource (an index, a .sha256) through the mirrors. */
-  fetchText(url: string, opts?: { signal?: AbortSignal; headers?: Record<string, string> }): Promise<{ text: string; urlUsed: string }>;
+  fetchText(url: string, opts?: FetchTextOptions): Promise<{ text: string; urlUsed: string }>;
   /** What the cache knows about an upstream URL (its recorded sha256), without any network. */
   recorded(url: string): Promise<CacheEntry | undefined>;
+}
+
+export interface FetchTextOptions {
+  signal?: AbortSignal;
+  headers?: Record<string, string>;
+  /** Sent only to `url`'s own origin, never to a mirror. */
+  authHeaders?: Record<string, string>;
+}
+
+const MiB = 1024 * 1024;
+
+function human(bytes: number): string {
+  return bytes >= MiB ? `${(bytes / MiB).toFixed(1)} MiB` : `${Math.round(bytes / 1024)} KiB`;
+}
+
+/** One progress line: `envoy debug: 12.0 MiB of 40.0 MiB, 3.1 MiB/s, 9s left`. */
+export function formatProgress(label: string, p: Progress): string {
+  const parts = [`${human(p.bytes)}${p.total ? ` of ${human(p.total)}` : ''}`];
+  if (p.rate) parts.push(`${human(p.rate)}/s`);
+  if (p.etaSeconds !== undefined && Number.isFinite(p.etaSeconds)) parts.push(`${Math.round(p.etaSeconds)}s left`);
+  return `${label}: ${parts.join(', ')}`;
+}
+
+/**
+ * An onProgress callback that logs at most once per `everyMs` (and once at the
+ * end), so a non-TTY log gets a few lines, not one per chunk.
+ */
+export function progressLogger(log: (line: string) => void, label: string, everyMs = 2000): (p: Progress) => void {
+  let last = 0;
+  return (p) => {
+    const now = Date.now();
+    const done = p.total !== undefined && p.bytes >= p.total;
+    if (!done && now - last < everyMs) return;
+    last = now;
+    log(formatProgress(label, p));
+  };
+}
+
+/** The headers for one candidate URL: credentials only for the upstream origin. */
+function headersFor(candidate: string, upstream: string, opts: { headers?: Record<string, string>; authHeaders?: Record<string, string> }) {
+  let same = false;
+  try {
+    same = new URL(candidate).origin === new URL(upstream).origin;
+  } catch {
+    same = false;
+  }
+  return { ...opts.headers, ...(same ? opts.authHeaders : {}) };
 }
 
 export interface CacheEntry {
@@ -197,12 +251,12 @@ export function createDownloader(config: Config, cacheDir?: string): Downloader 
     }
   }
 
-  async function fetchText(url: string, opts: { signal?: AbortSignal; headers?: Record<string, string> } = {}) {
+  async function fetchText(url: string, opts: FetchTextOptions = {}) {
     const urls = candidateUrls(url, config);
     const attempts: Attempt[] = [];
     for (const [i, u] of urls.entries()) {
       try {
-        const { res } = await get(u, firstTimeout(i, urls.length), opts);
+        const { res } = await get(u, firstTimeout(i, urls.length), { signal: opts.signal, headers: headersFor(u, url, opts) });
         if (!res.ok) throw new HttpError(res.status, res.statusText);
         return { text: await res.text(), urlUsed: u };
       } catch (err) {
@@ -225,7 +279,7 @@ export function createDownloader(config: Config, cacheDir?: string): Downloader 
     for (let attempt = 0; attempt <= retries; attempt++) {
       if (attempt > 0) await sleep(Math.min(200 * 2 ** (attempt - 1), 3000), opts.signal);
       if (opts.signal?.aborted) throw new Error('aborted');
-      const headers = { ...opts.headers, ...(have > 0 ? { range: `bytes=${have}-` } : {}) };
+      const headers = { ...headersFor(u, opts.url, opts), ...(have > 0 ? { range: `bytes=${have}-` } : {}) };
       let res;
       let ctl: AbortController;
       try {
@@ -293,7 +347,7 @@ export function createDownloader(config: Config, cacheDir?: string): Downloader 
       let published: string | undefined;
       if (opts.publishedChecksum) {
         try {
-          published = parseChecksumFile((await fetchText(`${opts.url}.sha256`, opts)).text);
+          published = parseChecksumFile((await fetchText(`${opts.url}.sha256`, { signal: opts.signal, headers: opts.headers, authHeaders: opts.authHeaders })).text);
         } catch (err) {
           if (opts.signal?.aborted) throw err;
         }

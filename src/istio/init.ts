@@ -153,9 +153,9 @@ export function computeLayout(ctx: Context): Layout {
   return { era: 'modern', outDir, istioOut, linuxOut, dockerBuildTop: path.join(linuxOut, 'docker_build'), source: derived ? where(derived) : undefined };
 }
 
-async function readScript(ctx: Context, rel: string): Promise<Map<string, ShellVar> | undefined> {
+async function readText(ctx: Context, rel: string): Promise<string | undefined> {
   try {
-    return parseShellVars(await fs.readFile(path.join(ctx.root!, rel), 'utf8'));
+    return await fs.readFile(path.join(ctx.root!, rel), 'utf8');
   } catch {
     return undefined;
   }
@@ -166,7 +166,7 @@ export interface EnvoyArtifact {
   url: string;
   /** where the URL (or its scheme) was read */
   urlSource: string;
-  /** envoy-debug-<SHA> / envoy-<SHA> */
+  /** envoy-debug-<SHA> / envoy-<SHA> (ISTIO_ENVOY_LINUX_{DEBUG,RELEASE}_PATH) */
   path: string;
   /** the `envoy` copy beside it */
   copy: string;
@@ -175,73 +175,94 @@ export interface EnvoyArtifact {
 export interface EnvoyPlan {
   sha: ProxySha;
   artifacts: EnvoyArtifact[];
-  /** further copies of the native envoy: $ISTIO_OUT/envoy, $ISTIO_BIN/envoy (1.4) */
+  /** further copies of the native envoy: $ISTIO_OUT/envoy, and $ISTIO_BIN/envoy where init.sh makes it (1.4) */
   copies: string[];
-  /** which artifact the extra copies come from */
-  nativeFrom?: 'debug' | 'release';
+  /** which artifact the extra copies come from (ISTIO_ENVOY_NATIVE_PATH in init.sh) */
+  nativeFrom: 'debug' | 'release';
+  /** AUTH_HEADER as a header: a secret, never shown */
   headers: Record<string, string>;
   layout: Layout;
 }
 
 export const DEFAULT_ENVOY_BASE = 'https://storage.googleapis.com/istio-build/proxy';
 
+/** `$(NAME)` → `${NAME}`; undefined for values make computes with functions (`$(shell …)`). */
+function makeValue(v: MakeVar | undefined): string | undefined {
+  if (!v || /\$\([a-z]+\s/.test(v.value)) return undefined;
+  return v.value.replace(/\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g, '$${$1}');
+}
+
+const resolved = (s: string) => !/\$[({]?[A-Za-z_]/.test(s);
+
 /** Reads the Envoy artifacts bin/init.sh would fetch, with every override it honours. */
 export async function envoyPlan(ctx: Context): Promise<EnvoyPlan | undefined> {
   return ctx.memo('envoy-plan', async () => {
     const sha = await readProxySha(ctx);
     if (!sha || !ctx.root) return undefined;
-    const script = (await readScript(ctx, 'bin/init.sh')) ?? new Map<string, ShellVar>();
-    const makeVar = (name: string) => ctx.istio?.makeVars.find((v) => v.name === name);
+    const text = (await readText(ctx, 'bin/init.sh')) ?? '';
+    const script = parseShellVars(text);
+    const makeVar = (name: string) => ctx.istio?.makeVars.find((v) => v.name === name && makeValue(v) !== undefined);
     const layout = computeLayout(ctx);
     const base: Record<string, string> = {
       PROXY_REPO_SHA: sha.value,
-      ISTIO_ENVOY_VERSION: sha.value,
       OUT_DIR: layout.outDir,
       ISTIO_OUT: layout.istioOut,
       TARGET_OUT: layout.istioOut,
       TARGET_OUT_LINUX: layout.linuxOut,
+      ...(layout.goTop ? { GO_TOP: layout.goTop } : {}),
+      ...(layout.istioBin ? { ISTIO_BIN: layout.istioBin } : {}),
       GOOS_LOCAL: 'linux',
       GOARCH_LOCAL: 'amd64',
+      SIDECAR: 'envoy',
     };
     // The environment wins (the scripts use `${X:-…}` and the Makefiles `?=`), then the layout
-    // computed as the Makefile would, then the script's own defaults, then the Makefile's.
-    const lookup = (name: string): string | undefined =>
-      ctx.env[name] || base[name] || script.get(name)?.value || makeVar(name)?.value.replace(/\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g, '$${$1}');
+    // computed as the Makefile computes it, then what the Makefile exports to init.sh, then the
+    // script's own defaults.
+    const lookup = (name: string): string | undefined => ctx.env[name] || base[name] || makeValue(makeVar(name)) || script.get(name)?.value;
+    const sourceOf = (n: string): string | undefined =>
+      ctx.env[n] ? `env ${n}` : makeVar(n) ? where(makeVar(n)!) : script.get(n) ? `bin/init.sh:${script.get(n)!.line}` : undefined;
     const baseUrl = expand(lookup('ISTIO_ENVOY_BASE_URL') ?? DEFAULT_ENVOY_BASE, lookup);
-    const baseSource = ctx.env.ISTIO_ENVOY_BASE_URL
-      ? 'env ISTIO_ENVOY_BASE_URL'
-      : script.get('ISTIO_ENVOY_BASE_URL')
-        ? `bin/init.sh:${script.get('ISTIO_ENVOY_BASE_URL')!.line}`
-        : makeVar('ISTIO_ENVOY_BASE_URL')
-          ? where(makeVar('ISTIO_ENVOY_BASE_URL')!)
-          : 'default';
     const urlFor = (kind: 'debug' | 'release'): { url: string; source: string } => {
       const names = kind === 'debug' ? ['ISTIO_ENVOY_LINUX_DEBUG_URL', 'ISTIO_ENVOY_DEBUG_URL'] : ['ISTIO_ENVOY_LINUX_RELEASE_URL', 'ISTIO_ENVOY_RELEASE_URL'];
       for (const n of names) {
         const v = lookup(n);
-        if (v) {
-          const src = ctx.env[n] ? `env ${n}` : script.get(n) ? `bin/init.sh:${script.get(n)!.line}` : makeVar(n) ? where(makeVar(n)!) : n;
-          return { url: expand(v, lookup), source: src };
-        }
+        if (!v) continue;
+        const url = expand(v, lookup);
+        // Name the variable that decided it: the override if set, else where the base URL came from.
+        const src = ctx.env[n] ? `env ${n}` : ctx.env.ISTIO_ENVOY_BASE_URL ? 'env ISTIO_ENVOY_BASE_URL' : (sourceOf(n) ?? n);
+        if (resolved(url)) return { url, source: src };
       }
       const file = kind === 'debug' ? `envoy-debug-${sha.value}.tar.gz` : `envoy-alpha-${sha.value}.tar.gz`;
-      return { url: `${baseUrl.replace(/\/$/, '')}/${file}`, source: baseSource };
+      return { url: `${baseUrl.replace(/\/$/, '')}/${file}`, source: sourceOf('ISTIO_ENVOY_BASE_URL') ?? 'default' };
     };
-    const wantDebug = layout.era === 'gopath' || Boolean(ctx.env.DEBUG_IMAGE);
+    const pathFor = (kind: 'debug' | 'release'): string => {
+      const K = kind.toUpperCase();
+      const v = lookup(`ISTIO_ENVOY_LINUX_${K}_PATH`);
+      const p = v ? expand(v, lookup) : '';
+      if (p && resolved(p) && path.isAbsolute(p)) return p;
+      return path.join(layout.linuxOut, kind, kind === 'debug' ? `envoy-debug-${sha.value}` : `envoy-${sha.value}`);
+    };
+    // 1.5+ fetch the debug build only when DEBUG_IMAGE is set; 1.4 and earlier always.
+    const gated = /\bDEBUG_IMAGE\b/.test(text);
+    const hasScript = text.length > 0;
+    const wantDebug = gated ? Boolean(ctx.env.DEBUG_IMAGE) : hasScript ? /DEBUG_URL/.test(text) : layout.era === 'gopath';
     const kinds: ('debug' | 'release')[] = wantDebug ? ['debug', 'release'] : ['release'];
     const artifacts = kinds.map((kind) => {
       const { url, source } = urlFor(kind);
-      const dir = path.join(layout.linuxOut, kind);
-      const p = path.join(dir, kind === 'debug' ? `envoy-debug-${sha.value}` : `envoy-${sha.value}`);
-      return { kind, url, urlSource: source, path: p, copy: path.join(dir, 'envoy') };
+      const p = pathFor(kind);
+      return { kind, url, urlSource: source, path: p, copy: path.join(path.dirname(p), 'envoy') };
     });
+    // The native envoy copied to $ISTIO_OUT: whatever init.sh's linux branch assigns ISTIO_ENVOY_NATIVE_PATH.
+    const native = /ISTIO_ENVOY_NATIVE_PATH=["']?\$\{?ISTIO_ENVOY_LINUX_(DEBUG|RELEASE)_PATH\b/.exec(text)?.[1]?.toLowerCase() as 'debug' | 'release' | undefined;
+    const nativeFrom = native && kinds.includes(native) ? native : wantDebug && layout.era === 'gopath' ? 'debug' : 'release';
     const copies = [path.join(layout.istioOut, 'envoy')];
-    if (layout.istioBin) copies.push(path.join(layout.istioBin, 'envoy'));
+    const binCopy = hasScript ? /\$\{?ISTIO_BIN\}?["']?\/(envoy|\$\{?SIDECAR\}?)/.test(text) : layout.era === 'gopath';
+    if (layout.istioBin && binCopy) copies.push(path.join(layout.istioBin, 'envoy'));
     const headers: Record<string, string> = {};
     const auth = ctx.env.AUTH_HEADER;
     const m = auth ? /^([^:]+):\s*(.*)$/.exec(auth) : null;
-    if (m) headers[m[1]] = m[2];
-    return { sha, artifacts, copies, nativeFrom: wantDebug ? 'debug' : 'release', headers, layout };
+    if (m) headers[m[1].trim()] = m[2];
+    return { sha, artifacts, copies: [...new Set(copies)], nativeFrom, headers, layout };
   });
 }
 
@@ -249,38 +270,49 @@ export interface HelmPlan {
   version: string;
   versionSource: string;
   url: string;
+  /** where the URL was read */
+  urlSource: string;
   /** $ISTIO_OUT/helm */
   bin: string;
   /** $ISTIO_OUT/helm-<VER> */
   versioned: string;
   /** $ISTIO_OUT/version.helm.<VER> */
   sentinel: string;
-  /** the directory inside the tarball: <os>-amd64/helm */
+  /** the member inside the tarball: <os>-<arch>/helm */
   member: string;
 }
 
 /** What bin/init_helm.sh leaves, on the release lines that have it. */
 export async function helmPlan(ctx: Context): Promise<HelmPlan | undefined> {
-  if (!ctx.root) return undefined;
-  const script = await readScript(ctx, 'bin/init_helm.sh');
-  if (!script) return undefined;
-  const v = script.get('HELM_VER');
-  const version = ctx.env.HELM_VER || v?.value;
-  if (!version) return undefined;
-  const os = ctx.platform === 'darwin' ? 'darwin' : 'linux';
-  const layout = computeLayout(ctx);
-  const lookup = (name: string) => (name === 'HELM_VER' ? version : name === 'LOCAL_OS' || name === 'OS' ? os : (ctx.env[name] ?? script.get(name)?.value));
-  const urlVar = [...script.values()].find((s) => /kubernetes-helm|helm-.*\.tar\.gz/.test(s.value) && /^https?:/.test(s.value));
-  const url = urlVar ? expand(urlVar.value, lookup) : `https://storage.googleapis.com/kubernetes-helm/helm-${version}-${os}-amd64.tar.gz`;
-  return {
-    version,
-    versionSource: ctx.env.HELM_VER ? 'env HELM_VER' : `bin/init_helm.sh:${v!.line}`,
-    url,
-    bin: path.join(layout.istioOut, 'helm'),
-    versioned: path.join(layout.istioOut, `helm-${version}`),
-    sentinel: path.join(layout.istioOut, `version.helm.${version}`),
-    member: `${os}-amd64/helm`,
-  };
+  return ctx.memo('helm-plan', async () => {
+    if (!ctx.root) return undefined;
+    const text = await readText(ctx, 'bin/init_helm.sh');
+    if (text === undefined) return undefined;
+    const script = parseShellVars(text);
+    const v = script.get('HELM_VER');
+    const version = ctx.env.HELM_VER || v?.value;
+    if (!version) return undefined;
+    const os = ctx.platform === 'darwin' ? 'darwin' : 'linux';
+    const layout = computeLayout(ctx);
+    const fixed: Record<string, string> = { HELM_VER: version, LOCAL_OS: os, OS: os, GOARCH: ctx.env.GOARCH || 'amd64' };
+    const lookup = (name: string) => fixed[name] ?? ctx.env[name] ?? script.get(name)?.value;
+    // The URL is usually inline in the curl line: the first helm tarball URL in the script.
+    const raw = /https?:\/\/[^\s"'`]*helm-[^\s"'`]*\.tar\.gz/.exec(text)?.[0];
+    const lineNo = raw ? text.slice(0, text.indexOf(raw)).split('\n').length : undefined;
+    const url = raw ? expand(raw, lookup) : `https://storage.googleapis.com/kubernetes-helm/helm-${version}-${os}-amd64.tar.gz`;
+    // helm-<VER>-<os>-<arch>.tar.gz unpacks to <os>-<arch>/helm.
+    const platform = /helm-.+?-([a-z]+-[a-z0-9]+)\.tar\.gz$/.exec(url)?.[1] ?? `${os}-amd64`;
+    return {
+      version,
+      versionSource: ctx.env.HELM_VER ? 'env HELM_VER' : `bin/init_helm.sh:${v!.line}`,
+      url,
+      urlSource: raw ? `bin/init_helm.sh:${lineNo}` : 'default',
+      bin: path.join(layout.istioOut, 'helm'),
+      versioned: path.join(layout.istioOut, `helm-${version}`),
+      sentinel: path.join(layout.istioOut, `version.helm.${version}`),
+      member: `${platform}/helm`,
+    };
+  });
 }
 
 export interface KubectlFacts {

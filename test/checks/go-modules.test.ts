@@ -119,6 +119,28 @@ describe('go-modules and go-vendor with a real go and a GOPROXY built here', () 
     const r2 = await runOneCheck(goVendor, ctx, 30_000);
     assert.equal(r2.status, 'fail');
     assert.ok(r2.details?.some((d) => /example\.com\/world v1\.1\.0: explicit in vendor\/modules\.txt, not required by go\.mod/.test(d)), r2.details?.join('\n'));
+    // A replacement only go itself judges: modules.txt agrees line by line, go does not.
+    await fs.writeFile(gomod, 'module istio.io/istio\n\ngo 1.16\n\nrequire (\n\texample.com/hello v1.0.0\n\texample.com/world v1.1.0\n)\n\nreplace example.com/world => example.com/world v1.2.0\n');
+    const r3 = await runOneCheck(goVendor, ctx, 30_000);
+    assert.equal(r3.status, 'fail', r3.summary);
+    assert.ok(r3.details?.some((d) => d.startsWith('go: ') && d.includes('example.com/world')), r3.details?.join('\n'));
+  });
+
+  it('--dry-run plans go mod download and go mod vendor and changes nothing', async (tc) => {
+    if (!requireReal(tc, 'go and python3', ok)) return;
+    const { ctx, root } = await fixture('dry', ['example.com/hello v1.0.0'], { go: { proxy: `file://${proxy}`, vendor: 'required' } });
+    const outcomes = await runFixes([goModules, goVendor], ctx, { timeoutMs: 30_000, dryRun: true });
+    assert.deepEqual(outcomes.map((o) => o.action), ['planned', 'planned']);
+    assert.match(outcomes[0].plan!.steps[0].describe, /GO111MODULE=on GOPROXY=file:\/\/.* mod download {2}\(in /);
+    assert.equal(outcomes[1].message, 'planned after go-modules is fixed');
+    await assert.rejects(fs.access(path.join(root, 'vendor')));
+    await assert.rejects(fs.access(path.join(ctx.env.GOMODCACHE!, 'example.com')));
+    // With the modules present, the vendor plan itself is shown, and still nothing happens.
+    await runFixes([goModules], ctx, { timeoutMs: 30_000 });
+    const [v] = await runFixes([goVendor], ctx, { timeoutMs: 30_000, dryRun: true });
+    assert.equal(v.action, 'planned');
+    assert.match(v.plan!.steps[0].describe, /move vendor\/ aside, run GO111MODULE=on .*go mod vendor in .*; restore the old vendor\/ if it fails/);
+    await assert.rejects(fs.access(path.join(root, 'vendor')));
   });
 
   it('a failing vendor run leaves the previous vendor/ intact', async (tc) => {

@@ -4,7 +4,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { defaultConfig, type Config } from '../../src/core/config.js';
-import { createDownloader } from '../../src/core/download.js';
+import { createDownloader, progressLogger, type Progress } from '../../src/core/download.js';
 import { rmrf, tempDir } from '../helpers/env.js';
 import { startServer, type TestServer } from '../helpers/http.js';
 
@@ -116,5 +116,29 @@ describe('downloader', () => {
     const { d, dest } = setup({ '/j.bin': body }, { checksums: { [`${UP}j.bin`]: sha(body) } });
     const r = await d.download({ url: `${UP}j.bin`, dest });
     assert.equal(r.verified, 'pinned');
+  });
+
+  it('credentials (authHeaders) go to the upstream origin only, never to a mirror; plain headers go everywhere', async () => {
+    const { d, dest, id } = setup({ '/k.bin': body, '/k.bin.sha256': sha(body) });
+    await d.download({ url: `${UP}k.bin`, dest, publishedChecksum: true, headers: { 'x-plain': '1' }, authHeaders: { authorization: 'Bearer nope' } });
+    const mine = server.requests.filter((q) => q.path.startsWith(`/${id}/`));
+    assert.equal(mine.length, 2);
+    for (const q of mine) {
+      assert.equal(q.headers['x-plain'], '1');
+      assert.equal(q.headers.authorization, undefined, `credentials sent to the mirror: ${q.path}`);
+    }
+    // Without a mirror rule, the server is the upstream: then they are sent.
+    const direct = createDownloader({ ...defaultConfig(), mirrors: { urls: {}, images: {} } }, undefined);
+    server.routes.set(`/${id}/direct.bin`, { body, requireHeader: ['authorization', 'Bearer yes'] });
+    const r = await direct.download({ url: `${server.url}/${id}/direct.bin`, dest: dest + '-direct', authHeaders: { authorization: 'Bearer yes' } });
+    assert.equal(r.sha256, sha(body));
+  });
+
+  it('progress is logged at most once per interval, plus the final line', () => {
+    const lines: string[] = [];
+    const onProgress = progressLogger((l) => lines.push(l), 'envoy debug', 60_000);
+    const total = 10 * 1024 * 1024;
+    for (let b = 1024 * 1024; b <= total; b += 1024 * 1024) onProgress({ url: 'u', bytes: b, total, rate: 2 * 1024 * 1024, etaSeconds: (total - b) / (2 * 1024 * 1024) } satisfies Progress);
+    assert.deepEqual(lines, ['envoy debug: 1.0 MiB of 10.0 MiB, 2.0 MiB/s, 5s left', 'envoy debug: 10.0 MiB of 10.0 MiB, 2.0 MiB/s, 0s left']);
   });
 });

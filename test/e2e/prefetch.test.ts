@@ -11,38 +11,54 @@ const SHA = 'a7b25784cd7d8d7e4ab5c4a2ab63b5a4b3f0e1d2';
 const KUBECTL_URL = 'https://storage.googleapis.com/kubernetes-release/release/v1.13.10/bin/linux/amd64/kubectl';
 const DOCKERFILE_KUBECTL = `FROM docker.io/istio/base:1.4-dev.4\n\n# kubectl\nADD ${KUBECTL_URL} /usr/bin/kubectl\nRUN chmod +x /usr/bin/kubectl\n`;
 
-// init scripts written for the test, behaving as the 1.4 ones do: download only what is missing.
+// init scripts written for the test, shaped like the 1.4 ones: download only what is missing.
 const INIT_SH = `#!/bin/bash
-set -euo pipefail
+set -o errexit
+set -o nounset
+set -o pipefail
+export GO_TOP=\${GO_TOP:-$(echo "\${GOPATH}" | cut -d ':' -f1)}
+export OUT_DIR=\${OUT_DIR:-\${GO_TOP}/out}
+export ISTIO_BIN=\${ISTIO_BIN:-\${GOPATH}/bin}
+export ISTIO_OUT=\${ISTIO_OUT:-\${OUT_DIR}/linux_amd64/release}
+SIDECAR=envoy
 ROOT=$(cd "$(dirname "$0")/.."; pwd)
-GO_TOP=\${GOPATH%%:*}
-OUT_DIR=\${OUT_DIR:-\${GO_TOP}/out}
-ISTIO_OUT=\${ISTIO_OUT:-\${OUT_DIR}/linux_amd64/release}
-ISTIO_BIN=\${ISTIO_BIN:-\${GO_TOP}/bin}
-PROXY_REPO_SHA="\${PROXY_REPO_SHA:-$(grep PROXY_REPO_SHA "$ROOT/istio.deps" -A 4 | grep lastStableSHA | cut -f 4 -d '"')}"
-ISTIO_ENVOY_VERSION=\${ISTIO_ENVOY_VERSION:-\${PROXY_REPO_SHA}}
-export ISTIO_ENVOY_BASE_URL=\${ISTIO_ENVOY_BASE_URL:-https://storage.googleapis.com/istio-build/proxy}
-export ISTIO_ENVOY_LINUX_DEBUG_URL=\${ISTIO_ENVOY_LINUX_DEBUG_URL:-\${ISTIO_ENVOY_BASE_URL}/envoy-debug-\${ISTIO_ENVOY_VERSION}.tar.gz}
-export ISTIO_ENVOY_LINUX_RELEASE_URL=\${ISTIO_ENVOY_LINUX_RELEASE_URL:-\${ISTIO_ENVOY_BASE_URL}/envoy-alpha-\${ISTIO_ENVOY_VERSION}.tar.gz}
-DEBUG_PATH=\${OUT_DIR}/linux_amd64/debug/envoy-debug-\${ISTIO_ENVOY_VERSION}
-RELEASE_PATH=\${OUT_DIR}/linux_amd64/release/envoy-\${ISTIO_ENVOY_VERSION}
-download_envoy_if_necessary () {
+function download_envoy_if_necessary () {
   if [[ ! -f "$2" ]] ; then
     mkdir -p "$(dirname "$2")"
-    cd "$(dirname "$2")"
+    pushd "$(dirname "$2")"
     echo "DOWNLOADING $1" >&2
-    curl -fLSs "$1" | tar xz
-    cp usr/local/bin/envoy "$2"
+    curl -fLSs --header "\${AUTH_HEADER:-}" "$1" | tar xz
+    cp usr/local/bin/"\${SIDECAR}" "$2"
     rm -rf usr
-    cp -f "$2" "$(dirname "$2")/envoy"
+    cp -f "$2" "$(dirname "$2")/\${SIDECAR}"
+    popd
   fi
 }
-download_envoy_if_necessary "\${ISTIO_ENVOY_LINUX_DEBUG_URL}" "$DEBUG_PATH"
-download_envoy_if_necessary "\${ISTIO_ENVOY_LINUX_RELEASE_URL}" "$RELEASE_PATH"
-mkdir -p "$ISTIO_OUT" "$ISTIO_BIN"
-cp -f "$DEBUG_PATH" "$ISTIO_OUT/envoy"
-cp -f "$DEBUG_PATH" "$ISTIO_BIN/envoy"
-"$ISTIO_OUT/envoy"
+if [[ -z "\${PROXY_REPO_SHA:-}" ]] ; then
+  PROXY_REPO_SHA=$(grep PROXY_REPO_SHA "$ROOT/istio.deps" -A 4 | grep lastStableSHA | cut -f 4 -d '"')
+fi
+ISTIO_ENVOY_BASE_URL=\${ISTIO_ENVOY_BASE_URL:-https://storage.googleapis.com/istio-build/proxy}
+ISTIO_ENVOY_VERSION=\${ISTIO_ENVOY_VERSION:-\${PROXY_REPO_SHA}}
+ISTIO_ENVOY_LINUX_VERSION=\${ISTIO_ENVOY_LINUX_VERSION:-\${ISTIO_ENVOY_VERSION}}
+ISTIO_ENVOY_DEBUG_URL=\${ISTIO_ENVOY_DEBUG_URL:-\${ISTIO_ENVOY_BASE_URL}/envoy-debug-\${ISTIO_ENVOY_LINUX_VERSION}.tar.gz}
+ISTIO_ENVOY_RELEASE_URL=\${ISTIO_ENVOY_RELEASE_URL:-\${ISTIO_ENVOY_BASE_URL}/envoy-alpha-\${ISTIO_ENVOY_LINUX_VERSION}.tar.gz}
+ISTIO_ENVOY_LINUX_DEBUG_URL=\${ISTIO_ENVOY_LINUX_DEBUG_URL:-\${ISTIO_ENVOY_DEBUG_URL}}
+ISTIO_ENVOY_LINUX_RELEASE_URL=\${ISTIO_ENVOY_LINUX_RELEASE_URL:-\${ISTIO_ENVOY_RELEASE_URL}}
+ISTIO_ENVOY_LINUX_DEBUG_DIR=\${ISTIO_ENVOY_LINUX_DEBUG_DIR:-"\${OUT_DIR}/linux_amd64/debug"}
+ISTIO_ENVOY_LINUX_DEBUG_NAME=\${ISTIO_ENVOY_LINUX_DEBUG_NAME:-"envoy-debug-\${ISTIO_ENVOY_LINUX_VERSION}"}
+ISTIO_ENVOY_LINUX_DEBUG_PATH=\${ISTIO_ENVOY_LINUX_DEBUG_PATH:-"\${ISTIO_ENVOY_LINUX_DEBUG_DIR}/\${ISTIO_ENVOY_LINUX_DEBUG_NAME}"}
+ISTIO_ENVOY_LINUX_RELEASE_DIR=\${ISTIO_ENVOY_LINUX_RELEASE_DIR:-"\${OUT_DIR}/linux_amd64/release"}
+ISTIO_ENVOY_LINUX_RELEASE_NAME=\${ISTIO_ENVOY_LINUX_RELEASE_NAME:-"\${SIDECAR}-\${ISTIO_ENVOY_LINUX_VERSION}"}
+ISTIO_ENVOY_LINUX_RELEASE_PATH=\${ISTIO_ENVOY_LINUX_RELEASE_PATH:-"\${ISTIO_ENVOY_LINUX_RELEASE_DIR}/\${ISTIO_ENVOY_LINUX_RELEASE_NAME}"}
+download_envoy_if_necessary "\${ISTIO_ENVOY_LINUX_DEBUG_URL}" "$ISTIO_ENVOY_LINUX_DEBUG_PATH"
+download_envoy_if_necessary "\${ISTIO_ENVOY_LINUX_RELEASE_URL}" "$ISTIO_ENVOY_LINUX_RELEASE_PATH"
+ISTIO_ENVOY_NATIVE_PATH=\${ISTIO_ENVOY_LINUX_DEBUG_PATH}
+mkdir -p "\${ISTIO_OUT}" "\${ISTIO_BIN}"
+cp -f "\${ISTIO_ENVOY_NATIVE_PATH}" "\${ISTIO_OUT}/envoy"
+if [ ! -f "\${ISTIO_BIN}/envoy" ] ; then
+  cp "\${ISTIO_ENVOY_NATIVE_PATH}" "\${ISTIO_BIN}/envoy"
+fi
+"\${ISTIO_OUT}/envoy"
 `;
 const INIT_HELM_SH = `#!/bin/bash
 set -euo pipefail
@@ -50,12 +66,11 @@ GO_TOP=\${GOPATH%%:*}
 OUT_DIR=\${OUT_DIR:-\${GO_TOP}/out}
 ISTIO_OUT=\${ISTIO_OUT:-\${OUT_DIR}/linux_amd64/release}
 HELM_VER=\${HELM_VER:-v2.10.0}
-HELM_URL=https://storage.googleapis.com/kubernetes-helm/helm-\${HELM_VER}-linux-amd64.tar.gz
 if [ ! -f "\${ISTIO_OUT}/version.helm.\${HELM_VER}" ]; then
   mkdir -p "$ISTIO_OUT"
   cd "$ISTIO_OUT"
-  echo "DOWNLOADING $HELM_URL" >&2
-  curl -fLSs "$HELM_URL" | tar xz
+  echo "DOWNLOADING helm" >&2
+  curl -fLSs "https://storage.googleapis.com/kubernetes-helm/helm-\${HELM_VER}-linux-amd64.tar.gz" | tar xz
   cp linux-amd64/helm "helm-\${HELM_VER}"
   cp linux-amd64/helm helm
   touch "version.helm.\${HELM_VER}"
@@ -133,8 +148,35 @@ describe('prefetching what make init downloads (1.4-era checkout, loopback mirro
     assert.equal(await fs.readFile(path.join(root, 'docker/Dockerfile.kubectl'), 'utf8'), DOCKERFILE_KUBECTL);
   });
 
+  it('a second run of the fix is a no-op', async () => {
+    const { root, env } = await checkout('twice');
+    const first = await runCli(['fix', ...ids, '--yes', '--json', '--dir', root], { env, timeoutMs: 60_000 });
+    assert.equal(first.code, 0, first.stdout);
+    const second = await runCli(['fix', ...ids, '--yes', '--json', '--dir', root], { env });
+    for (const f of JSON.parse(second.stdout).fixes) assert.equal(f.action, 'already-ok', JSON.stringify(f));
+  });
+
+  it('AUTH_HEADER is sent to the upstream host (as init.sh sends it) and never printed', async () => {
+    const secret = 'Bearer s3cr3t-t0ken-value';
+    const { root, env, gopath } = await checkout('auth');
+    const tgz = server.routes.get(`/istio-build/proxy/envoy-debug-${SHA}.tar.gz`)!.body;
+    const rel = server.routes.get(`/istio-build/proxy/envoy-alpha-${SHA}.tar.gz`)!.body;
+    server.routes.set(`/private/envoy-debug-${SHA}.tar.gz`, { body: tgz, requireHeader: ['authorization', secret] });
+    server.routes.set(`/private/envoy-alpha-${SHA}.tar.gz`, { body: rel, requireHeader: ['authorization', secret] });
+    const authEnv = { ...env, ISTIO_ENVOY_BASE_URL: `${server.url}/private`, AUTH_HEADER: `Authorization: ${secret}` };
+    const dry = await runCli(['fix', 'envoy-binaries', '--dry-run', '--dir', root], { env: authEnv });
+    assert.ok(dry.stdout.includes(`${server.url}/private/envoy-debug-${SHA}.tar.gz`), dry.stdout);
+    const r = await runCli(['fix', 'envoy-binaries', '--yes', '--verbose', '--dir', root], { env: authEnv, timeoutMs: 60_000 });
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    const hits = server.requests.filter((q) => q.path.startsWith('/private/envoy-'));
+    assert.ok(hits.length >= 2 && hits.every((q) => q.headers.authorization === secret), JSON.stringify(hits.map((h) => [h.path, h.headers.authorization])));
+    for (const out of [dry.stdout, dry.stderr, r.stdout, r.stderr]) assert.ok(!out.includes('s3cr3t'), `the secret was printed: ${out}`);
+    assert.ok(await fs.access(path.join(gopath, `out/linux_amd64/debug/envoy-debug-${SHA}`)).then(() => true));
+  });
+
   it('after the fix, the init scripts run with the mirror stopped, doctor says ok; a second checkout comes from the cache; revert restores the Dockerfile', async () => {
     const { root, env, gopath } = await checkout('one');
+    const bare = await checkout('bare');
     const before = await runCli(['doctor', '--json', '--only', ids.join(','), '--dir', root], { env });
     for (const id of ids) assert.equal(checkFrom(before.stdout, id).status, 'fail', id);
     assert.equal(checkFrom(before.stdout, 'envoy-binaries').source, 'istio.deps:8');
@@ -148,21 +190,16 @@ describe('prefetching what make init downloads (1.4-era checkout, loopback mirro
     assert.match(dockerfile, /^ADD kubectl \/usr\/bin\/kubectl$/m);
     assert.deepEqual(await fs.readFile(path.join(gopath, 'out/linux_amd64/release/docker_build/docker.kubectl/kubectl')), kubectl);
 
-    // The mirror goes away: make init must not need it.
-    const requests = server.log.length;
-    const initEnv = { PATH: process.env.PATH, GOPATH: gopath, HOME: t.env.HOME };
-    const envoyOut = execFileSync('bash', [path.join(root, 'bin/init.sh')], { env: initEnv, stdio: ['ignore', 'pipe', 'pipe'] }).toString();
-    assert.match(envoyOut, /envoy debug/);
-    const helmOut = execFileSync('bash', [path.join(root, 'bin/init_helm.sh')], { env: initEnv, stdio: ['ignore', 'pipe', 'pipe'] }).toString();
-    assert.match(helmOut, /helm v2\.10\.0/);
-    assert.equal(server.log.length, requests);
-
     const after = await runCli(['doctor', '--json', '--only', ids.join(','), '--dir', root], { env });
     for (const id of ids) assert.equal(checkFrom(after.stdout, id).status, 'ok', `${id}: ${checkFrom(after.stdout, id).summary}`);
-    assert.match(String(checkFrom(after.stdout, 'kubectl-cache').summary), /differs from git; undo: devenv fix --revert kubectl-cache/);
+    assert.match(String(checkFrom(after.stdout, 'kubectl-cache').summary), /cached and verified; .*differs from git; undo: devenv fix --revert kubectl-cache/);
+    // No .sha256 is published for the Envoy and helm tarballs: the output says so.
+    assert.match(String(checkFrom(after.stdout, 'envoy-binaries').summary), /unverified upstream/);
+    assert.match(String(checkFrom(after.stdout, 'helm').summary), /unverified upstream/);
 
-    // A second checkout, same machine: everything from the cache, with the mirror stopped.
+    // A second checkout, same machine: everything from the cache, not one request.
     const two = await checkout('two');
+    const requests = server.log.length;
     const saved = new Map(server.routes);
     server.routes.clear();
     try {
@@ -173,19 +210,33 @@ describe('prefetching what make init downloads (1.4-era checkout, loopback mirro
       for (const [k, v] of saved) server.routes.set(k, v);
     }
 
+    // The mirror goes away. make init must not need it: the scripts' only way out is a proxy on the stopped port.
+    await server.close();
+    const dead = server.url;
+    const initEnv = (gp: string) => ({ PATH: process.env.PATH, GOPATH: gp, HOME: t.env.HOME, https_proxy: dead, http_proxy: dead, HTTPS_PROXY: dead, HTTP_PROXY: dead, no_proxy: '' });
+    const run = (gp: string, r: string, script: string) => execFileSync('bash', [path.join(r, script)], { env: initEnv(gp), stdio: ['ignore', 'pipe', 'pipe'], timeout: 30_000 }).toString();
+    for (const c of [{ gopath, root }, { gopath: two.gopath, root: two.root }]) {
+      assert.match(run(c.gopath, c.root, 'bin/init.sh'), /envoy debug/);
+      assert.match(run(c.gopath, c.root, 'bin/init_helm.sh'), /helm v2\.10\.0/);
+    }
+    // The control: without the prefetch, the same scripts need the network and fail.
+    assert.throws(() => run(bare.gopath, bare.root, 'bin/init.sh'), /DOWNLOADING/);
+    assert.throws(() => run(bare.gopath, bare.root, 'bin/init_helm.sh'), /DOWNLOADING/);
+    const still = await runCli(['doctor', '--json', '--only', ids.join(','), '--dir', root], { env });
+    for (const id of ids) assert.equal(checkFrom(still.stdout, id).status, 'ok', `${id} after make init: ${checkFrom(still.stdout, id).summary}`);
+
     // Revert: the original Dockerfile comes back byte for byte; then revert has nothing to do.
     const rev = await runCli(['fix', '--revert', 'kubectl-cache', '--json', '--dir', root], { env });
     assert.equal(JSON.parse(rev.stdout).fixes[0].action, 'fixed', rev.stdout);
     assert.equal(await fs.readFile(path.join(root, 'docker/Dockerfile.kubectl'), 'utf8'), DOCKERFILE_KUBECTL);
     const again = await runCli(['fix', '--revert', 'kubectl-cache', '--json', '--dir', root], { env });
     assert.equal(JSON.parse(again.stdout).fixes[0].action, 'already-ok');
-  });
 
-  it('a second run of the fix is a no-op', async () => {
-    const { root, env } = await checkout('twice');
-    const first = await runCli(['fix', ...ids, '--yes', '--json', '--dir', root], { env, timeoutMs: 60_000 });
-    assert.equal(first.code, 0, first.stdout);
-    const second = await runCli(['fix', ...ids, '--yes', '--json', '--dir', root], { env });
-    for (const f of JSON.parse(second.stdout).fixes) assert.equal(f.action, 'already-ok', JSON.stringify(f));
+    // Revert after the user edited the Dockerfile too: only the ADD line goes back, their edit stays.
+    const f2 = path.join(two.root, 'docker/Dockerfile.kubectl');
+    await fs.writeFile(f2, (await fs.readFile(f2, 'utf8')) + 'LABEL mine=1\n');
+    const rev2 = await runCli(['fix', '--revert', 'kubectl-cache', '--json', '--dir', two.root], { env: two.env });
+    assert.equal(JSON.parse(rev2.stdout).fixes[0].action, 'fixed', rev2.stdout);
+    assert.equal(await fs.readFile(f2, 'utf8'), DOCKERFILE_KUBECTL + 'LABEL mine=1\n');
   });
 });

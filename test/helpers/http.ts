@@ -13,12 +13,16 @@ export interface Route {
   cutTimes?: number;
   /** Accept and never answer. */
   hang?: boolean;
+  /** Answer 401 unless this header (lower-case name) has this value. */
+  requireHeader?: [string, string];
 }
 
 export interface TestServer {
   url: string;
   /** `GET /path` lines (with `range=` when asked) in arrival order. */
   log: string[];
+  /** Every request with its headers, in arrival order. */
+  requests: { method: string; path: string; headers: http.IncomingHttpHeaders }[];
   routes: Map<string, Route>;
   close(): Promise<void>;
 }
@@ -26,6 +30,7 @@ export interface TestServer {
 export async function startServer(routes: Record<string, Route | Buffer | string> = {}): Promise<TestServer> {
   const table = new Map<string, Route>(Object.entries(routes).map(([k, v]) => [k, typeof v === 'string' || Buffer.isBuffer(v) ? { body: v } : v]));
   const log: string[] = [];
+  const requests: TestServer['requests'] = [];
   const cuts = new Map<string, number>();
   const sockets = new Set<import('node:net').Socket>();
   const server = http.createServer((req, res) => {
@@ -33,12 +38,17 @@ export async function startServer(routes: Record<string, Route | Buffer | string
     const key = url.pathname + url.search;
     const range = req.headers.range;
     log.push(`${req.method} ${key}${range ? ` range=${range}` : ''}`);
+    requests.push({ method: req.method ?? 'GET', path: key, headers: req.headers });
     const route = table.get(key) ?? table.get(url.pathname);
     if (!route) {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
       return;
     }
     if (route.hang) return;
+    if (route.requireHeader && req.headers[route.requireHeader[0]] !== route.requireHeader[1]) {
+      res.writeHead(401, { 'content-type': 'text/plain' }).end('unauthorized');
+      return;
+    }
     const body = Buffer.isBuffer(route.body) ? route.body : Buffer.from(route.body);
     if (route.status && route.status !== 200) {
       res.writeHead(route.status, { 'content-type': 'text/plain' }).end(body);
@@ -74,6 +84,7 @@ export async function startServer(routes: Record<string, Route | Buffer | string
   return {
     url: `http://127.0.0.1:${port}`,
     log,
+    requests,
     routes: table,
     close: () =>
       new Promise<void>((resolve) => {

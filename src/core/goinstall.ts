@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import semver from 'semver';
 import type { Context } from './context.js';
+import { progressLogger } from './download.js';
 import { DevenvError } from './errors.js';
 import { goRoot, toolchainsDir } from './toolchains.js';
 import { coerceVersion } from './versions.js';
@@ -97,7 +98,7 @@ export async function installGo(ctx: Context, release: GoRelease, file: GoFile):
       url: downloadBase(ctx) + file.filename,
       dest: archive,
       sha256: file.sha256,
-      onProgress: (p) => ctx.log(`go${version}: ${Math.round(p.bytes / 1048576)} MiB${p.total ? ` of ${Math.round(p.total / 1048576)} MiB` : ''}`),
+      onProgress: progressLogger(ctx.log, `go${version}`),
     });
     ctx.log(`go${version}: verified sha256 ${got.sha256.slice(0, 12)}… from ${got.urlUsed}; extracting`);
     const tar = await import('tar');

@@ -107,13 +107,8 @@ describe('devenv doctor (end to end)', () => {
     const locked = path.join(t.dir, 'locked');
     await fs.mkdir(locked);
     await fs.chmod(locked, 0o000);
-    await fs.chmod(t.dir, 0o755);
     try {
-      const home = path.join(t.dir, 'home2');
-      await fs.mkdir(home, { mode: 0o777 });
-      await fs.chmod(home, 0o777);
-      const env = { ...t.env, HOME: home, XDG_CONFIG_HOME: home, XDG_DATA_HOME: home, XDG_CACHE_HOME: home, DOCKER_CONFIG: home };
-      const r = await runCliAs(asUnprivileged(), ['doctor', '--dir', locked], { env });
+      const r = await runCliAs(asUnprivileged(), ['doctor', '--dir', locked], { env: t.env, cwd: t.dir });
       assert.equal(r.code, 2, r.stderr);
       assert.match(r.stderr, /locked: (directory is not readable|cannot access)/);
       noStack(r.stderr);

@@ -171,10 +171,15 @@ export async function testContext(opts: ContextOptions & { env: Record<string, s
   return createContext({ interactive: false, ...opts });
 }
 
-/** When running as root, a prefix that drops to `nobody` so permission checks apply; [] otherwise. */
+/**
+ * When running as root, a prefix that drops the capabilities that bypass file
+ * permissions, so a mode-000 file or socket is refused as it would be for a
+ * normal user; [] when not root (permissions already apply). Staying uid 0
+ * keeps the checkout readable wherever CI clones it.
+ */
 export function asUnprivileged(): string[] {
   return typeof process.getuid === 'function' && process.getuid() === 0
-    ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', '--']
+    ? ['setpriv', '--bounding-set', '-dac_override,-dac_read_search,-fowner', '--']
     : [];
 }
 

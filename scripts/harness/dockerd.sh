@@ -20,8 +20,12 @@ stop() {
     for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
     kill -KILL "$pid" 2>/dev/null || true
   fi
-  # the daemon's managed containerd (and its shims) run under DIR/exec
+  # the daemon's managed containerd (and its shims) run under its exec root
   pkill -KILL -f -- "$dir/exec" 2>/dev/null || true
+  if [ -L "$dir/exec-link" ]; then
+    pkill -KILL -f -- "$(readlink "$dir/exec-link")" 2>/dev/null || true
+    rm -rf "$(readlink "$dir/exec-link")" "$dir/exec-link"
+  fi
   rm -f "$pidfile" "$sock"
 }
 

@@ -101,7 +101,7 @@ async function underTimeout<T>(
   }
 }
 
-export async function runOneCheck(check: Check, ctx: Context, timeoutMs: number): Promise<TimedResult> {
+export async function runOneCheck(check: Check, ctx: Context, timeoutMs: number, opts: { appliesKnown?: boolean } = {}): Promise<TimedResult> {
   const started = Date.now();
   const finish = (r: CheckResult): TimedResult => {
     const clean = (s: string | undefined) => (s === undefined ? undefined : redact(s, ctx.env));
@@ -117,7 +117,7 @@ export async function runOneCheck(check: Check, ctx: Context, timeoutMs: number)
     };
   };
   const out = await underTimeout(check, ctx, timeoutMs, async (c) => {
-    if (check.appliesTo) {
+    if (check.appliesTo && !opts.appliesKnown) {
       const applies = await check.appliesTo(c);
       if (applies !== true) {
         return {
@@ -190,7 +190,7 @@ export async function runChecks(
         return r;
       }
       opts.onEvent?.({ type: 'check-start', check });
-      const r = await runOneCheck(check, ctx, opts.timeoutMs);
+      const r = await runOneCheck(check, ctx, opts.timeoutMs, { appliesKnown: true });
       opts.onEvent?.({ type: 'check-end', check, result: r });
       return r;
     })();

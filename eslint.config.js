@@ -9,17 +9,17 @@ const restricted = (allowed) => ({
     'error',
     {
       paths: [
-        ...(allowed.includes('execa') ? [] : [{ name: 'execa', message: 'Use ctx.exec (src/core/exec.ts is the only module that imports execa).' }]),
+        ...(allowed.includes('execa') ? [] : [{ name: 'execa', message: 'Use ctx.exec (src/platform/exec.ts is the only module that imports execa).' }]),
         ...(allowed.includes('child_process')
           ? []
           : [
-              { name: 'node:child_process', message: 'Use ctx.exec (src/core/exec.ts).' },
-              { name: 'child_process', message: 'Use ctx.exec (src/core/exec.ts).' },
+              { name: 'node:child_process', message: 'Use ctx.exec (src/platform/exec.ts).' },
+              { name: 'child_process', message: 'Use ctx.exec (src/platform/exec.ts).' },
             ]),
-        ...(allowed.includes('node-fetch') ? [] : [{ name: 'node-fetch', message: 'Use ctx.download / ctx.fetchText (src/core/download.ts).' }]),
-        ...(allowed.includes('ora') ? [] : [{ name: 'ora', message: 'Only reporters (src/core/reporters/) touch the terminal.' }]),
-        ...(allowed.includes('chalk') ? [] : [{ name: 'chalk', message: 'Only reporters (src/core/reporters/) touch colour.' }]),
-        ...(allowed.includes('@inquirer/prompts') ? [] : [{ name: '@inquirer/prompts', message: 'Prompts live in src/core/reporters/prompts.ts.' }]),
+        ...(allowed.includes('node-fetch') ? [] : [{ name: 'node-fetch', message: 'Use ctx.download / ctx.fetchText (src/platform/download.ts).' }]),
+        ...(allowed.includes('ora') ? [] : [{ name: 'ora', message: 'Only reporters (src/engine/reporters/) touch the terminal.' }]),
+        ...(allowed.includes('chalk') ? [] : [{ name: 'chalk', message: 'Only reporters (src/engine/reporters/) touch colour.' }]),
+        ...(allowed.includes('@inquirer/prompts') ? [] : [{ name: '@inquirer/prompts', message: 'Prompts live in src/engine/reporters/prompts.ts.' }]),
       ],
     },
   ],
@@ -38,8 +38,8 @@ export default tseslint.config(
       ...restricted([]),
     },
   },
-  { files: ['src/core/exec.ts'], rules: restricted(['execa']) },
-  { files: ['src/core/download.ts'], rules: restricted(['node-fetch']) },
-  { files: ['src/core/reporters/**'], rules: restricted(['ora', 'chalk', '@inquirer/prompts']) },
+  { files: ['src/platform/exec.ts'], rules: restricted(['execa']) },
+  { files: ['src/platform/download.ts'], rules: restricted(['node-fetch']) },
+  { files: ['src/engine/reporters/**'], rules: restricted(['ora', 'chalk', '@inquirer/prompts']) },
   { files: ['test/**', 'scripts/**'], rules: restricted(['child_process']) },
 );

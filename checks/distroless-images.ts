@@ -1,10 +1,11 @@
-import type { Check, CheckResult, FixStep } from '../src/core/check.js';
-import type { Context } from '../src/core/context.js';
-import { DevenvError } from '../src/core/errors.js';
-import { formatCommand } from '../src/core/exec.js';
-import { inspectImage, pull, repositoryOf, tag, untag } from '../src/core/images.js';
-import { mirrorImage } from '../src/core/mirrors.js';
-import { manualStep } from '../src/core/steps.js';
+import type { IstioCheck } from '../src/istio/project.js';
+import type { CheckResult, FixStep } from '../src/engine/check.js';
+import type { IstioContext as Context } from '../src/istio/project.js';
+import { DevenvError } from '../src/platform/errors.js';
+import { formatCommand } from '../src/platform/exec.js';
+import { inspectImage, pull, repositoryOf, tag, untag } from '../src/features/images.js';
+import { mirrorImage } from '../src/platform/mirrors.js';
+import { manualStep } from '../src/features/steps.js';
 import { normalizeRef, readBaseImages } from '../src/istio/dockerfiles.js';
 
 export interface RequiredImage {
@@ -129,4 +130,4 @@ export const distrolessImages = {
     const { missing } = await missingImages(ctx);
     return { concurrent: true, steps: missing.map((m) => imageStep(ctx, m)) };
   },
-} satisfies Check;
+} satisfies IstioCheck;

@@ -1,9 +1,10 @@
-import type { Check, CheckResult, FixPlan, FixStep } from '../src/core/check.js';
-import type { Context } from '../src/core/context.js';
-import { probeDaemon } from '../src/core/docker.js';
-import { DevenvError } from '../src/core/errors.js';
-import { installSteps } from '../src/core/pkgmgr.js';
-import { actionStep, execStep, manualStep } from '../src/core/steps.js';
+import type { IstioCheck } from '../src/istio/project.js';
+import type { CheckResult, FixPlan, FixStep } from '../src/engine/check.js';
+import type { IstioContext as Context } from '../src/istio/project.js';
+import { probeDaemon } from '../src/features/docker.js';
+import { DevenvError } from '../src/platform/errors.js';
+import { installSteps } from '../src/features/pkgmgr.js';
+import { actionStep, execStep, manualStep } from '../src/features/steps.js';
 
 /** Polls `docker version` until the daemon answers, bounded by docker.startTimeoutMs. */
 function waitStep(ctx: Context): FixStep {
@@ -110,4 +111,4 @@ export const dockerDaemon = {
     }
     return startPlan(ctx);
   },
-} satisfies Check;
+} satisfies IstioCheck;

@@ -1,11 +1,12 @@
+import type { IstioCheck } from '../src/istio/project.js';
 import os from 'node:os';
 import path from 'node:path';
-import type { Check, CheckResult, FixStep } from '../src/core/check.js';
-import type { Context } from '../src/core/context.js';
-import { progressLogger } from '../src/core/download.js';
-import { copyAtomic, extractMember, isExecutableFile } from '../src/core/files.js';
-import { describeUrl } from '../src/core/mirrors.js';
-import { actionStep } from '../src/core/steps.js';
+import type { CheckResult, FixStep } from '../src/engine/check.js';
+import type { IstioContext as Context } from '../src/istio/project.js';
+import { progressLogger } from '../src/platform/download.js';
+import { copyAtomic, extractMember, isExecutableFile } from '../src/platform/files.js';
+import { describeUrl } from '../src/platform/mirrors.js';
+import { actionStep } from '../src/features/steps.js';
 import { envoyPlan } from '../src/istio/init.js';
 
 /** Artifacts whose sha256 was only recorded on first download (nothing upstream to verify against). */
@@ -82,4 +83,4 @@ export const envoyBinaries = {
     });
     return { steps, concurrent: true };
   },
-} satisfies Check;
+} satisfies IstioCheck;

@@ -1,9 +1,10 @@
+import type { IstioCheck } from '../src/istio/project.js';
 import path from 'node:path';
-import type { Check, CheckResult } from '../src/core/check.js';
-import type { Context } from '../src/core/context.js';
-import { DevenvError } from '../src/core/errors.js';
-import { formatCommand } from '../src/core/exec.js';
-import type { FixStep } from '../src/core/check.js';
+import type { CheckResult } from '../src/engine/check.js';
+import type { IstioContext as Context } from '../src/istio/project.js';
+import { DevenvError } from '../src/platform/errors.js';
+import { formatCommand } from '../src/platform/exec.js';
+import type { FixStep } from '../src/engine/check.js';
 
 /** Gem bin dirs `gem install` may have used, found without starting ruby: $GEM_HOME/bin, ~/.gem/ruby/<ver>/bin. */
 async function gemBinDirs(ctx: Context): Promise<string[]> {
@@ -73,4 +74,4 @@ export const fpm = {
     };
     return { notes: ctx.isRoot || ctx.env.GEM_HOME ? [] : ['Installs into your user gem dir; eval "$(devenv shellenv)" puts it on PATH.'], steps: [step] };
   },
-} satisfies Check;
+} satisfies IstioCheck;

@@ -1,6 +1,7 @@
-import type { Check, CheckResult } from '../src/core/check.js';
-import type { Context } from '../src/core/context.js';
-import { installSteps } from '../src/core/pkgmgr.js';
+import type { IstioCheck } from '../src/istio/project.js';
+import type { CheckResult } from '../src/engine/check.js';
+import type { IstioContext as Context } from '../src/istio/project.js';
+import { installSteps } from '../src/features/pkgmgr.js';
 
 /** The GNU tar devenv and Istio's scripts should use: `gtar` on macOS, else `tar`. */
 export async function findGnuTar(ctx: Context): Promise<{ path?: string; version?: string; other?: string }> {
@@ -38,4 +39,4 @@ export const gnuTar = {
   async fix(ctx) {
     return { steps: await installSteps(ctx, 'gnu-tar') };
   },
-} satisfies Check;
+} satisfies IstioCheck;

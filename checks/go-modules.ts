@@ -1,8 +1,9 @@
-import type { Check, CheckResult } from '../src/core/check.js';
-import type { Context } from '../src/core/context.js';
-import { DevenvError } from '../src/core/errors.js';
-import { formatCommand } from '../src/core/exec.js';
-import { resolveGo } from '../src/core/toolchains.js';
+import type { IstioCheck } from '../src/istio/project.js';
+import type { CheckResult } from '../src/engine/check.js';
+import type { IstioContext as Context } from '../src/istio/project.js';
+import { DevenvError } from '../src/platform/errors.js';
+import { formatCommand } from '../src/platform/exec.js';
+import { resolveGo } from '../src/features/toolchains.js';
 import { goRequirement } from './go-version.js';
 
 /** The go binary module checks use: PATH's, or a devenv-installed one that satisfies the checkout. */
@@ -27,7 +28,7 @@ export const goModules = {
   needs: ['go-version'],
   description: 'Every module the build needs is already in the module cache: `GOFLAGS=-mod=mod GOPROXY=off go mod download` succeeds in the checkout (no network needed).',
   fixDescription: 'Runs `GO111MODULE=on go mod download` in the checkout, with GOPROXY from go.proxy when configured.',
-  appliesTo: (ctx) => (!ctx.root ? 'not in an Istio checkout' : ctx.istio?.goMod.module ? true : 'no go.mod (dep-era checkout)'),
+  appliesTo: (ctx) => (!ctx.root ? 'not in an Istio checkout' : ctx.project?.goMod.module ? true : 'no go.mod (dep-era checkout)'),
   async run(ctx): Promise<CheckResult> {
     const go = await goFor(ctx);
     const r = await ctx.exec(go, ['mod', 'download'], { cwd: ctx.root!, env: goEnv(ctx, { GOFLAGS: '-mod=mod', GOPROXY: 'off', GO111MODULE: 'on' }) });
@@ -61,4 +62,4 @@ export const goModules = {
       ],
     };
   },
-} satisfies Check;
+} satisfies IstioCheck;

@@ -1,10 +1,11 @@
+import type { IstioCheck } from '../src/istio/project.js';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import type { Check, CheckResult } from '../src/core/check.js';
-import type { Context } from '../src/core/context.js';
-import { DevenvError } from '../src/core/errors.js';
-import { formatCommand } from '../src/core/exec.js';
-import { exists } from '../src/core/files.js';
+import type { CheckResult } from '../src/engine/check.js';
+import type { IstioContext as Context } from '../src/istio/project.js';
+import { DevenvError } from '../src/platform/errors.js';
+import { formatCommand } from '../src/platform/exec.js';
+import { exists } from '../src/platform/files.js';
 import { compareVendor, describeDiff, parseRequires } from '../src/istio/vendor.js';
 import { goEnv, goFor } from './go-modules.js';
 
@@ -39,7 +40,7 @@ export const goVendor = {
   description:
     'Where vendor/ exists, vendor/modules.txt agrees with go.mod: go\'s own verdict (`go list -mod=vendor -m`, the check `go build -mod=vendor` makes), with the differing modules named. Where it is absent: a warning (offline builds vendor), a failure with go.vendor "required", skipped with "never".',
   fixDescription: 'Runs `GO111MODULE=on go mod vendor`; the previous vendor/ is moved aside first and restored intact if vendoring fails.',
-  appliesTo: (ctx) => (!ctx.root ? 'not in an Istio checkout' : ctx.config.go.vendor === 'never' ? 'go.vendor is "never" in the devenv config' : ctx.istio?.goMod.module ? true : 'no go.mod'),
+  appliesTo: (ctx) => (!ctx.root ? 'not in an Istio checkout' : ctx.config.go.vendor === 'never' ? 'go.vendor is "never" in the devenv config' : ctx.project?.goMod.module ? true : 'no go.mod'),
   async run(ctx): Promise<CheckResult> {
     const root = ctx.root!;
     const modulesTxt = path.join(root, 'vendor', 'modules.txt');
@@ -107,4 +108,4 @@ export const goVendor = {
       ],
     };
   },
-} satisfies Check;
+} satisfies IstioCheck;

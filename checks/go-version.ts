@@ -1,12 +1,13 @@
+import type { IstioCheck } from '../src/istio/project.js';
 import path from 'node:path';
-import type { Check, CheckResult, FixPlan } from '../src/core/check.js';
-import type { Context } from '../src/core/context.js';
-import { DevenvError } from '../src/core/errors.js';
-import { downloadBase, fetchGoIndex, goArch, goOs, installGo, pickRelease } from '../src/core/goinstall.js';
-import { describeUrl } from '../src/core/mirrors.js';
-import { actionStep, manualStep } from '../src/core/steps.js';
-import { goRoot, installedGos } from '../src/core/toolchains.js';
-import { versionLess } from '../src/core/versions.js';
+import type { CheckResult, FixPlan } from '../src/engine/check.js';
+import type { IstioContext as Context } from '../src/istio/project.js';
+import { DevenvError } from '../src/platform/errors.js';
+import { downloadBase, fetchGoIndex, goArch, goOs, installGo, pickRelease } from '../src/features/goinstall.js';
+import { describeUrl } from '../src/platform/mirrors.js';
+import { actionStep, manualStep } from '../src/features/steps.js';
+import { goRoot, installedGos } from '../src/features/toolchains.js';
+import { versionLess } from '../src/platform/versions.js';
 import { where } from '../src/istio/facts.js';
 
 export interface GoRequirement {
@@ -18,7 +19,7 @@ export interface GoRequirement {
 
 /** The strictest of go.mod's `go` directive, its `toolchain` line and the Makefile's GO_VERSION_REQUIRED. */
 export function goRequirement(ctx: Context): GoRequirement | undefined {
-  const facts = ctx.istio;
+  const facts = ctx.project;
   if (!facts) return undefined;
   const all: { version: string; source: string }[] = [];
   if (facts.goMod.go) all.push({ version: facts.goMod.go.value, source: where(facts.goMod.go) });
@@ -59,7 +60,7 @@ export const goVersion = {
     const local = await localGoVersion(ctx);
     const details = req?.all.map((r) => `requires go ${r.version} (${r.source})`) ?? [];
     const satisfied = (v: string) => !req || !versionLess(v, req.version);
-    if (local.version && !ctx.istio) {
+    if (local.version && !ctx.project) {
       return { status: 'ok', summary: `go ${local.version} (not in an Istio checkout: no requirement)`, found: local.version, details: [local.path!] };
     }
     if (local.version && !req) {
@@ -146,4 +147,4 @@ export const goVersion = {
       ],
     };
   },
-} satisfies Check;
+} satisfies IstioCheck;

@@ -1,8 +1,9 @@
+import type { IstioCheck } from '../src/istio/project.js';
 import path from 'node:path';
-import type { Check, CheckResult } from '../src/core/check.js';
-import type { Context } from '../src/core/context.js';
-import { gopathFor } from '../src/core/shellenv.js';
-import { manualStep } from '../src/core/steps.js';
+import type { CheckResult } from '../src/engine/check.js';
+import type { IstioContext as Context } from '../src/istio/project.js';
+import { gopathFor } from '../src/features/shellenv.js';
+import { manualStep } from '../src/features/steps.js';
 import type { MakeVar } from '../src/istio/makefile.js';
 import { where } from '../src/istio/facts.js';
 
@@ -10,7 +11,7 @@ const OUTPUT_VARS = ['GO_TOP', 'OUT_DIR', 'ISTIO_OUT', 'ISTIO_BIN', 'GOBIN'];
 
 /** The Makefile line that derives build output from $GOPATH (1.1–1.4 era), if any. */
 export function gopathDerivedOutput(ctx: Context): MakeVar | undefined {
-  return ctx.istio?.makeVars.find((v) => OUTPUT_VARS.includes(v.name) && /\bGOPATH\b|\bGO_TOP\b/.test(v.value));
+  return ctx.project?.makeVars.find((v) => OUTPUT_VARS.includes(v.name) && /\bGOPATH\b|\bGO_TOP\b/.test(v.value));
 }
 
 export const gopathLayout = {
@@ -65,7 +66,7 @@ export const gopathLayout = {
       return { status: 'fail', summary: `GO111MODULE=${mod}; module-mode vendoring needs on`, found: `GO111MODULE=${mod}`, required: 'GO111MODULE=on', source, hint: 'export GO111MODULE=on', details };
     }
     if (!mod) {
-      const fromMake = ctx.istio?.makeVars.find((v) => v.name === 'GO111MODULE');
+      const fromMake = ctx.project?.makeVars.find((v) => v.name === 'GO111MODULE');
       return {
         status: 'warn',
         summary: `GOPATH and checkout location are right; GO111MODULE is unset${fromMake ? ` (make sets ${fromMake.op} ${fromMake.value} at ${where(fromMake)}, but go commands you run yourself do not)` : ''}`,
@@ -98,4 +99,4 @@ export const gopathLayout = {
       ],
     };
   },
-} satisfies Check;
+} satisfies IstioCheck;

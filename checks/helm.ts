@@ -1,10 +1,11 @@
+import type { IstioCheck } from '../src/istio/project.js';
 import os from 'node:os';
 import path from 'node:path';
-import type { Check, CheckResult } from '../src/core/check.js';
-import { copyAtomic, exists, extractMember, isExecutableFile } from '../src/core/files.js';
-import { progressLogger } from '../src/core/download.js';
-import { describeUrl } from '../src/core/mirrors.js';
-import { actionStep } from '../src/core/steps.js';
+import type { CheckResult } from '../src/engine/check.js';
+import { copyAtomic, exists, extractMember, isExecutableFile } from '../src/platform/files.js';
+import { progressLogger } from '../src/platform/download.js';
+import { describeUrl } from '../src/platform/mirrors.js';
+import { actionStep } from '../src/features/steps.js';
 import { helmPlan } from '../src/istio/init.js';
 import { unverifiedUpstream } from './envoy-binaries.js';
 
@@ -55,4 +56,4 @@ export const helm = {
       ],
     };
   },
-} satisfies Check;
+} satisfies IstioCheck;

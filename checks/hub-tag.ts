@@ -1,6 +1,7 @@
-import type { Check, CheckResult } from '../src/core/check.js';
-import { repositoryError, tagError } from '../src/core/reference.js';
-import { manualStep } from '../src/core/steps.js';
+import type { IstioCheck } from '../src/istio/project.js';
+import type { CheckResult } from '../src/engine/check.js';
+import { repositoryError, tagError } from '../src/platform/reference.js';
+import { manualStep } from '../src/features/steps.js';
 import { readHubTag } from '../src/istio/hubtag.js';
 
 export const hubTag = {
@@ -38,7 +39,7 @@ export const hubTag = {
     return { status: 'ok', summary: `HUB=${HUB.value} TAG=${TAG.value}`, found: `${HUB.value}:${TAG.value}`, source: HUB.source === TAG.source ? HUB.source : `${HUB.source}, ${TAG.source}`, details };
   },
   async fix(ctx) {
-    const version = ctx.istio?.version?.value;
+    const version = ctx.project?.version?.value;
     return { steps: [manualStep(`devenv env init${version ? ` --tag ${version}-dev` : ''} --hub <registry>/<your-account>   (or run devenv env init on a terminal)`)] };
   },
-} satisfies Check;
+} satisfies IstioCheck;

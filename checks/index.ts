@@ -2,7 +2,7 @@
  * Every check devenv knows, in display order. A new check is one file in
  * checks/ named by its id, exporting a plain object, plus one line here.
  */
-import type { Check } from '../src/core/check.js';
+import type { Check } from '../src/engine/check.js';
 import { distrolessImages } from './distroless-images.js';
 import { dockerDaemon } from './docker-daemon.js';
 import { envoyBinaries } from './envoy-binaries.js';

@@ -1,6 +1,7 @@
-import type { Check, CheckResult } from '../src/core/check.js';
-import { kubeGet, readKubeconfig } from '../src/core/kube.js';
-import { manualStep } from '../src/core/steps.js';
+import type { IstioCheck } from '../src/istio/project.js';
+import type { CheckResult } from '../src/engine/check.js';
+import { kubeGet, readKubeconfig } from '../src/features/kube.js';
+import { manualStep } from '../src/features/steps.js';
 
 const API_TIMEOUT_MS = 5000;
 
@@ -38,4 +39,4 @@ export const kubeconfig = {
     if (result.summary.includes('istio-system')) return { steps: [manualStep('kubectl create namespace istio-system')] };
     return { steps: [manualStep('start or select a cluster: kubectl config use-context <name> (kind create cluster, minikube start, …)')] };
   },
-} satisfies Check;
+} satisfies IstioCheck;

@@ -1,12 +1,13 @@
+import type { IstioCheck } from '../src/istio/project.js';
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import path from 'node:path';
-import type { Check, CheckResult, FixPlan, FixStep } from '../src/core/check.js';
-import type { Context } from '../src/core/context.js';
-import { copyAtomic, exists, isExecutableFile, writeAtomic } from '../src/core/files.js';
-import { progressLogger } from '../src/core/download.js';
-import { describeUrl } from '../src/core/mirrors.js';
-import { actionStep } from '../src/core/steps.js';
+import type { CheckResult, FixPlan, FixStep } from '../src/engine/check.js';
+import type { IstioContext as Context } from '../src/istio/project.js';
+import { copyAtomic, exists, isExecutableFile, writeAtomic } from '../src/platform/files.js';
+import { progressLogger } from '../src/platform/download.js';
+import { describeUrl } from '../src/platform/mirrors.js';
+import { actionStep } from '../src/features/steps.js';
 import { KUBECTL_DOCKERFILE, computeLayout, kubectlVersion, parseKubectlAdd } from '../src/istio/init.js';
 
 /** Where the original Dockerfile is kept while devenv's edit is in place. */
@@ -191,4 +192,4 @@ export const kubectlCache = {
       ],
     };
   },
-} satisfies Check;
+} satisfies IstioCheck;

@@ -1,10 +1,11 @@
+import type { IstioCheck } from '../src/istio/project.js';
 import path from 'node:path';
-import type { Check, CheckResult } from '../src/core/check.js';
-import type { Context } from '../src/core/context.js';
-import { formatCommand } from '../src/core/exec.js';
-import { exists } from '../src/core/files.js';
-import { portFree, portHolder } from '../src/core/ports.js';
-import { manualStep } from '../src/core/steps.js';
+import type { CheckResult } from '../src/engine/check.js';
+import type { IstioContext as Context } from '../src/istio/project.js';
+import { formatCommand } from '../src/platform/exec.js';
+import { exists } from '../src/platform/files.js';
+import { portFree, portHolder } from '../src/platform/ports.js';
+import { manualStep } from '../src/features/steps.js';
 
 /** pilot-discovery's own defaults (pilot/cmd/pilot-discovery/main.go at 1.4.2). */
 export const PILOT_DEFAULTS = {
@@ -85,4 +86,4 @@ export const pilotLocal = {
   async fix(ctx, result) {
     return { notes: result.details?.filter((d) => !d.startsWith('run: ')) ?? [], steps: [manualStep(pilotCommand(pilotSettings(ctx)))] };
   },
-} satisfies Check;
+} satisfies IstioCheck;

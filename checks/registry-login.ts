@@ -1,8 +1,9 @@
+import type { IstioCheck } from '../src/istio/project.js';
 import path from 'node:path';
-import type { Check, CheckResult } from '../src/core/check.js';
-import type { Context } from '../src/core/context.js';
-import { splitRepository } from '../src/core/reference.js';
-import { manualStep } from '../src/core/steps.js';
+import type { CheckResult } from '../src/engine/check.js';
+import type { IstioContext as Context } from '../src/istio/project.js';
+import { splitRepository } from '../src/platform/reference.js';
+import { manualStep } from '../src/features/steps.js';
 import { readHubTag } from '../src/istio/hubtag.js';
 
 interface DockerConfig {
@@ -63,4 +64,4 @@ export const registryLogin = {
     const registry = HUB ? splitRepository(HUB.value).registry : 'docker.io';
     return { steps: [manualStep(`docker login${registry === 'docker.io' ? '' : ` ${registry}`}`)] };
   },
-} satisfies Check;
+} satisfies IstioCheck;

@@ -1,5 +1,6 @@
-import type { Check, CheckResult } from '../src/core/check.js';
-import { installSteps } from '../src/core/pkgmgr.js';
+import type { IstioCheck } from '../src/istio/project.js';
+import type { CheckResult } from '../src/engine/check.js';
+import { installSteps } from '../src/features/pkgmgr.js';
 
 export const ruby = {
   id: 'ruby',
@@ -18,4 +19,4 @@ export const ruby = {
   async fix(ctx) {
     return { steps: await installSteps(ctx, 'ruby') };
   },
-} satisfies Check;
+} satisfies IstioCheck;

@@ -1,10 +1,10 @@
 /** Shared command plumbing: output, reporters, and user errors without stack traces. */
 import { Command, Errors, Flags } from '@oclif/core';
-import { DevenvError } from '../core/errors.js';
-import { redact } from '../core/redact.js';
-import { humanReporter } from '../core/reporters/human.js';
-import { jsonReporter } from '../core/reporters/json.js';
-import type { Output, Reporter } from '../core/reporters/types.js';
+import { DevenvError } from '../platform/errors.js';
+import { redact } from '../platform/redact.js';
+import { humanReporter } from '../engine/reporters/human.js';
+import { jsonReporter } from '../engine/reporters/json.js';
+import type { Output, Reporter } from '../engine/reporters/types.js';
 
 export const commonFlags = {
   dir: Flags.directory({ char: 'C', summary: 'Run as if in this directory (finds the Istio checkout above it).', helpValue: 'PATH' }),

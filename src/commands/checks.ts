@@ -1,7 +1,7 @@
 import { allChecks } from '../../checks/index.js';
 import { BaseCommand, output } from '../cli/base.js';
 import { Flags } from '@oclif/core';
-import { listChecks } from '../core/reporters/list.js';
+import { listChecks } from '../engine/reporters/list.js';
 
 export default class Checks extends BaseCommand {
   static override summary = 'List every check: its id, category, what it verifies and what its fix does.';

@@ -1,7 +1,8 @@
+import { istioProject } from '../istio/project.js';
 import { Flags } from '@oclif/core';
 import { allChecks } from '../../checks/index.js';
 import { BaseCommand, commonFlags, reporterFor, splitIds } from '../cli/base.js';
-import { doctor } from '../core/run.js';
+import { doctor } from '../engine/run.js';
 
 export default class Doctor extends BaseCommand {
   static override summary = 'Check this machine and Istio checkout; say what is missing and how to fix it.';
@@ -30,6 +31,7 @@ Exit status: 0 when no check fails (warnings allowed), 1 when a check fails, 2 f
       version: this.config.version,
       reporter: reporterFor(flags),
       checks: allChecks,
+      project: istioProject,
       dir: flags.dir,
       configPath: flags.config,
       only: splitIds(flags.only),

@@ -1,8 +1,9 @@
+import { istioProject } from '../istio/project.js';
 import { Args, Flags } from '@oclif/core';
 import { allChecks } from '../../checks/index.js';
 import { BaseCommand, commonFlags, reporterFor } from '../cli/base.js';
-import { askConsent, pickChecks } from '../core/reporters/prompts.js';
-import { fix } from '../core/run.js';
+import { askConsent, pickChecks } from '../engine/reporters/prompts.js';
+import { fix } from '../engine/run.js';
 
 export default class Fix extends BaseCommand {
   static override summary = 'Fix failing checks: install tools, retag mirrored images, prefetch artifacts, then re-check.';
@@ -32,6 +33,7 @@ Exit status: 0 when every selected check passes afterwards, 1 otherwise, 2 for u
       version: this.config.version,
       reporter: reporterFor(flags),
       checks: allChecks,
+      project: istioProject,
       dir: flags.dir,
       configPath: flags.config,
       ids: (argv as string[]).flatMap((a) => a.split(',')).filter(Boolean),

@@ -1,8 +1,9 @@
 import { Flags } from '@oclif/core';
 import { allChecks } from '../../checks/index.js';
 import { BaseCommand } from '../cli/base.js';
-import { createContext } from '../core/context.js';
-import { gatherInfo, renderMarkdown, scrub } from '../core/info.js';
+import { createContext } from '../engine/context.js';
+import { istioProject } from '../istio/project.js';
+import { gatherInfo, renderMarkdown, scrub } from '../features/info.js';
 
 export default class InfoCommand extends BaseCommand {
   static override summary = 'Print a Markdown report of this machine and checkout to paste into a GitHub issue (secrets redacted).';
@@ -17,7 +18,7 @@ export default class InfoCommand extends BaseCommand {
 
   async run(): Promise<void> {
     const { flags } = await this.parse(InfoCommand);
-    const ctx = await createContext({ dir: flags.dir, configPath: flags.config });
+    const ctx = await createContext({ project: istioProject, dir: flags.dir, configPath: flags.config });
     const info = await gatherInfo(ctx, this.config.version, allChecks);
     process.stdout.write(flags.json ? scrub(JSON.stringify(info, null, 2), ctx) + '\n' : renderMarkdown(info, ctx));
   }

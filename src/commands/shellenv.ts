@@ -1,8 +1,9 @@
 import { Flags } from '@oclif/core';
 import { goRequirement } from '../../checks/go-version.js';
 import { BaseCommand } from '../cli/base.js';
-import { createContext } from '../core/context.js';
-import { computeShellEnv, defaultShell, renderShellEnv, type Shell } from '../core/shellenv.js';
+import { createContext } from '../engine/context.js';
+import { istioProject } from '../istio/project.js';
+import { computeShellEnv, defaultShell, renderShellEnv, type Shell } from '../features/shellenv.js';
 
 export default class ShellEnv extends BaseCommand {
   static override summary = 'Print the exports that put what devenv installed on PATH (Go, gem bins) and set GOPATH, GO111MODULE, GOPROXY.';
@@ -18,7 +19,7 @@ export default class ShellEnv extends BaseCommand {
 
   async run(): Promise<void> {
     const { flags } = await this.parse(ShellEnv);
-    const ctx = await createContext({ dir: flags.dir, configPath: flags.config });
+    const ctx = await createContext({ project: istioProject, dir: flags.dir, configPath: flags.config });
     const env = await computeShellEnv(ctx, goRequirement(ctx)?.version);
     process.stdout.write(renderShellEnv(env, (flags.shell as Shell | undefined) ?? defaultShell(ctx.env)));
   }

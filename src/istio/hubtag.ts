@@ -1,8 +1,8 @@
 /** Where HUB and TAG come from: the environment, the checkout's .env, or .istiorc.mk. */
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import type { Context } from '../core/context.js';
-import { get, parseDotenv } from '../core/dotenv.js';
+import type { IstioContext as Context } from './project.js';
+import { get, parseDotenv } from '../platform/dotenv.js';
 import { parseMakeVars } from './makefile.js';
 
 export interface Setting {

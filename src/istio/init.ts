@@ -6,7 +6,7 @@
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import type { Context } from '../core/context.js';
+import type { IstioContext as Context } from './project.js';
 import { where } from './facts.js';
 import type { Located } from './gomod.js';
 import type { MakeVar } from './makefile.js';
@@ -128,7 +128,7 @@ function layoutVar(vars: readonly MakeVar[]): { era: 'gopath' | 'modern'; v?: Ma
 /** The output layout of this checkout's release line, as its Makefile computes it. */
 export function computeLayout(ctx: Context): Layout {
   const root = ctx.root!;
-  const { era, v: derived } = layoutVar(ctx.istio?.makeVars ?? []);
+  const { era, v: derived } = layoutVar(ctx.project?.makeVars ?? []);
   const { os, arch } = hostOsArch(ctx);
   const env = ctx.env;
   if (era === 'gopath') {
@@ -201,7 +201,7 @@ export async function envoyPlan(ctx: Context): Promise<EnvoyPlan | undefined> {
     if (!sha || !ctx.root) return undefined;
     const text = (await readText(ctx, 'bin/init.sh')) ?? '';
     const script = parseShellVars(text);
-    const makeVar = (name: string) => ctx.istio?.makeVars.find((v) => v.name === name && makeValue(v) !== undefined);
+    const makeVar = (name: string) => ctx.project?.makeVars.find((v) => v.name === name && makeValue(v) !== undefined);
     const layout = computeLayout(ctx);
     const base: Record<string, string> = {
       PROXY_REPO_SHA: sha.value,

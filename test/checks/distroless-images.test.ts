@@ -3,7 +3,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it, type TestContext } from 'node:test';
 import { distrolessImages, requiredImages } from '../../checks/distroless-images.js';
-import { runFixes, runOneCheck } from '../../src/core/engine.js';
+import { runFixes, runOneCheck } from '../../src/engine/engine.js';
 import { checkFrom, fakeExec, istioFixture, runCli, tempEnv, testContext } from '../helpers/env.js';
 import { docker, dockerHost, importTinyImage, registryAddr, requireReal } from '../helpers/daemons.js';
 

@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { dockerDaemon } from '../../checks/docker-daemon.js';
-import { runOneCheck } from '../../src/core/engine.js';
+import { runOneCheck } from '../../src/engine/engine.js';
 import { asUnprivileged, checkFrom, fakeExec, runCli, runCliAs, tempEnv, testContext } from '../helpers/env.js';
 import { dockerHost, harnessDir, requireReal } from '../helpers/daemons.js';
 

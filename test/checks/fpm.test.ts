@@ -5,7 +5,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fpm } from '../../checks/fpm.js';
 import { ruby } from '../../checks/ruby.js';
-import { runFixes, runOneCheck } from '../../src/core/engine.js';
+import { runFixes, runOneCheck } from '../../src/engine/engine.js';
 import { checkFrom, runCli, tempEnv, testContext } from '../helpers/env.js';
 import { requireReal } from '../helpers/daemons.js';
 import { startServer, type TestServer } from '../helpers/http.js';

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { goModules } from '../../checks/go-modules.js';
 import { goVendor } from '../../checks/go-vendor.js';
-import { runFixes, runOneCheck } from '../../src/core/engine.js';
+import { runFixes, runOneCheck } from '../../src/engine/engine.js';
 import { compareVendor, describeDiff, parseRequires } from '../../src/istio/vendor.js';
 import { istioFixture, tempEnv, testContext } from '../helpers/env.js';
 import { requireReal } from '../helpers/daemons.js';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import path from 'node:path';
 import { goVersion, localGoVersion } from '../../checks/go-version.js';
-import { runOneCheck } from '../../src/core/engine.js';
+import { runOneCheck } from '../../src/engine/engine.js';
 import { fakeExec, istioFixture, tempEnv, testContext } from '../helpers/env.js';
 import { requireReal } from '../helpers/daemons.js';
 

@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { gopathLayout } from '../../checks/gopath-layout.js';
-import { runOneCheck } from '../../src/core/engine.js';
+import { runOneCheck } from '../../src/engine/engine.js';
 import { istioFixture, runCli, tempEnv, testContext } from '../helpers/env.js';
 
 const MAKEFILE_14 = [

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { hubTag } from '../../checks/hub-tag.js';
-import { runOneCheck } from '../../src/core/engine.js';
-import { repositoryError, tagError } from '../../src/core/reference.js';
+import { runOneCheck } from '../../src/engine/engine.js';
+import { repositoryError, tagError } from '../../src/platform/reference.js';
 import { istioFixture, tempEnv, testContext } from '../helpers/env.js';
 
 describe('hub-tag', () => {

@@ -4,7 +4,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { kubeconfig } from '../../checks/kubeconfig.js';
-import { runOneCheck } from '../../src/core/engine.js';
+import { runOneCheck } from '../../src/engine/engine.js';
 import { tempEnv, testContext } from '../helpers/env.js';
 
 describe('kubeconfig', () => {

@@ -4,7 +4,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { pilotLocal } from '../../checks/pilot-local.js';
-import { runOneCheck } from '../../src/core/engine.js';
+import { runOneCheck } from '../../src/engine/engine.js';
 import { istioFixture, tempEnv, testContext } from '../helpers/env.js';
 
 describe('pilot-local', () => {

@@ -3,7 +3,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { registryLogin } from '../../checks/registry-login.js';
-import { runOneCheck } from '../../src/core/engine.js';
+import { runOneCheck } from '../../src/engine/engine.js';
 import { istioFixture, tempEnv, testContext } from '../helpers/env.js';
 
 describe('registry-login', () => {

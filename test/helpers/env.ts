@@ -4,9 +4,11 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createContext, type Context, type ContextOptions } from '../../src/core/context.js';
-import type { Exec, ExecResult } from '../../src/core/exec.js';
-import { formatCommand } from '../../src/core/exec.js';
+import { createContext, type Context, type ContextOptions } from '../../src/engine/context.js';
+import type { IstioFacts } from '../../src/istio/facts.js';
+import { istioProject } from '../../src/istio/project.js';
+import type { Exec, ExecResult } from '../../src/platform/exec.js';
+import { formatCommand } from '../../src/platform/exec.js';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const binRun = path.join(repoRoot, 'bin/run.js');
@@ -167,8 +169,8 @@ export function fakeExec(table: FakeCommand[]): Exec & { calls: string[] } {
 }
 
 /** A real context over a temp env; pass `exec` for a fake table. */
-export async function testContext(opts: ContextOptions & { env: Record<string, string | undefined> }): Promise<Context> {
-  return createContext({ interactive: false, ...opts });
+export async function testContext(opts: ContextOptions<IstioFacts> & { env: Record<string, string | undefined> }): Promise<Context<IstioFacts>> {
+  return createContext({ interactive: false, project: istioProject, ...opts });
 }
 
 /**

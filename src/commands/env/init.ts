@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../../cli/base.js';
-import { envInit } from '../../core/envinit.js';
-import { askConfirm, askValidated } from '../../core/reporters/prompts.js';
+import { envInit } from '../../features/envinit.js';
+import { askConfirm, askValidated } from '../../engine/reporters/prompts.js';
 
 export default class EnvInit extends BaseCommand {
   static override summary = 'Write HUB and TAG (for make docker.push) into the checkout\'s .env.';

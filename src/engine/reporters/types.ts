@@ -4,7 +4,7 @@ import type { EngineEvent, FixOutcome } from '../engine.js';
 export interface ReportMeta {
   version: string;
   root: string | null;
-  project: { kind: 'istio'; version: string | null } | null;
+  project: { kind: string; version: string | null } | null;
 }
 
 export interface Reporter {

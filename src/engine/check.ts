@@ -43,7 +43,7 @@ export interface FixStep {
    * Performs the step; throws (ideally a DevenvError) on failure.
    * Absent for `manual` steps: instructions devenv cannot carry out itself.
    */
-  run?: (ctx: Context) => Promise<void>;
+  run?: (ctx: Context<any>) => Promise<void>; // eslint-disable-line @typescript-eslint/no-explicit-any
 }
 
 export interface FixPlan {
@@ -57,7 +57,9 @@ export interface FixPlan {
   notes?: string[];
 }
 
-export interface Check {
+/** P is the project's facts type (`ctx.project`); the engine runs checks of any project. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export interface Check<P = any> {
   /** Stable kebab-case id; also the file name in checks/. */
   id: string;
   title: string;
@@ -71,12 +73,12 @@ export interface Check {
   /** Ids of checks that must be ok (or warn) before this one means anything. */
   needs?: readonly string[];
   /** true when the check applies; otherwise false or the reason it does not. */
-  appliesTo?: (ctx: Context) => boolean | string | Promise<boolean | string>;
-  run: (ctx: Context) => Promise<CheckResult>;
+  appliesTo?: (ctx: Context<P>) => boolean | string | Promise<boolean | string>;
+  run: (ctx: Context<P>) => Promise<CheckResult>;
   /** Builds the plan that makes the check pass. Runs only when the check is not ok. */
-  fix?: (ctx: Context, result: CheckResult) => Promise<FixPlan>;
+  fix?: (ctx: Context<P>, result: CheckResult) => Promise<FixPlan>;
   /** Undo what the fix changed (e.g. restore an edited file from its backup). */
-  revert?: (ctx: Context) => Promise<FixPlan>;
+  revert?: (ctx: Context<P>) => Promise<FixPlan>;
 }
 
 export interface TimedResult extends CheckResult {

@@ -6,9 +6,9 @@
  */
 import type { Check, CheckResult, FixPlan, FixStep, TimedResult } from './check.js';
 import { withSignal, type Context } from './context.js';
-import { DevenvError, UsageError, errorMessage } from './errors.js';
-import type { Exec } from './exec.js';
-import { redact } from './redact.js';
+import { DevenvError, UsageError, errorMessage } from '../platform/errors.js';
+import type { Exec } from '../platform/exec.js';
+import { redact } from '../platform/redact.js';
 
 export type EngineEvent =
   | { type: 'check-start'; check: Check }

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { Check, CheckResult } from '../../src/core/check.js';
-import type { Context } from '../../src/core/context.js';
-import { runChecks, runFixes, runOneCheck, selectChecks } from '../../src/core/engine.js';
-import { UsageError } from '../../src/core/errors.js';
-import { actionStep, execStep, manualStep } from '../../src/core/steps.js';
+import type { Check, CheckResult } from '../../src/engine/check.js';
+import type { Context } from '../../src/engine/context.js';
+import { runChecks, runFixes, runOneCheck, selectChecks } from '../../src/engine/engine.js';
+import { UsageError } from '../../src/platform/errors.js';
+import { actionStep, execStep, manualStep } from '../../src/features/steps.js';
 import { fakeExec, tempEnv, testContext } from '../helpers/env.js';
 
 const sleep = (ms: number, signal?: AbortSignal) =>

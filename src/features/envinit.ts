@@ -1,12 +1,14 @@
 /** `devenv env init`: writes HUB and TAG into the checkout's .env, keeping everything else byte for byte. */
 import path from 'node:path';
-import { createContext, type ContextOptions } from './context.js';
-import { get, parseDotenv, serialize, set } from './dotenv.js';
-import { UsageError } from './errors.js';
-import { copyAtomic, exists, writeAtomic } from './files.js';
-import { repositoryError, tagError } from './reference.js';
+import { createContext, type ContextOptions } from '../engine/context.js';
+import type { IstioFacts } from '../istio/facts.js';
+import { istioProject } from '../istio/project.js';
+import { get, parseDotenv, serialize, set } from '../platform/dotenv.js';
+import { UsageError } from '../platform/errors.js';
+import { copyAtomic, exists, writeAtomic } from '../platform/files.js';
+import { repositoryError, tagError } from '../platform/reference.js';
 
-export interface EnvInitOptions extends ContextOptions {
+export interface EnvInitOptions extends ContextOptions<IstioFacts> {
   hub?: string;
   tag?: string;
   /** Asks for a value (interactive runs only). */
@@ -22,7 +24,7 @@ const validators = {
 } as const;
 
 export async function envInit(opts: EnvInitOptions): Promise<number> {
-  const ctx = await createContext(opts);
+  const ctx = await createContext({ project: istioProject, ...opts });
   if (!ctx.root) throw new UsageError(`not in an Istio checkout (${ctx.cwd}): .env belongs at the checkout root`, ['Run it inside the checkout, or pass --dir PATH.']);
   for (const [name, v] of [['HUB', opts.hub], ['TAG', opts.tag]] as const) {
     if (v !== undefined) {
@@ -41,7 +43,7 @@ export async function envInit(opts: EnvInitOptions): Promise<number> {
   const had = await exists(file);
   const original = had ? await ctx.fs.readFile(file, 'utf8') : '';
   let doc = parseDotenv(original);
-  const suggestions = { HUB: ctx.env.HUB, TAG: ctx.env.TAG ?? (ctx.istio?.version ? `${ctx.istio.version.value}-dev` : undefined) };
+  const suggestions = { HUB: ctx.env.HUB, TAG: ctx.env.TAG ?? (ctx.projectVersion ? `${ctx.projectVersion}-dev` : undefined) };
   for (const name of ['HUB', 'TAG'] as const) {
     const current = get(doc, name);
     let value = name === 'HUB' ? opts.hub : opts.tag;

@@ -5,22 +5,40 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import whichLib from 'which';
-import { loadConfig, type Config } from './config.js';
-import { createDownloader, type Downloader } from './download.js';
-import { UsageError } from './errors.js';
-import { exec as realExec, type Exec, type ExecOptions } from './exec.js';
-import { resolvePaths, type Paths } from './paths.js';
-import { findIstioRoot } from '../istio/gomod.js';
-import { readIstioFacts, type IstioFacts } from '../istio/facts.js';
+import { loadConfig, type Config } from '../platform/config.js';
+import { createDownloader, type Downloader } from '../platform/download.js';
+import { UsageError } from '../platform/errors.js';
+import { exec as realExec, type Exec, type ExecOptions } from '../platform/exec.js';
+import { resolvePaths, type Paths } from '../platform/paths.js';
 
 export type Env = Record<string, string | undefined>;
 
-export interface Context {
+/**
+ * How the engine learns about the project being built, without knowing what
+ * it is: the project module (src/istio/) provides one of these, and checks
+ * read its facts from `ctx.project`.
+ */
+export interface ProjectAdapter<P> {
+  /** e.g. "istio" (shown in reports). */
+  kind: string;
+  /** The project root that contains `dir`, or null outside a project. */
+  findRoot: (dir: string) => Promise<string | null>;
+  /** Reads the facts checks need from the tree at `root`. */
+  read: (root: string, env: Env) => Promise<P>;
+  /** The project's version line for reports. */
+  version: (facts: P) => string | null;
+}
+
+export interface Context<P = unknown> {
   /** The directory devenv was pointed at (--dir, default cwd). */
   cwd: string;
-  /** The Istio checkout root, or null outside one. */
+  /** The project root (an Istio checkout), or null outside one. */
   root: string | null;
-  istio: IstioFacts | null;
+  /** Facts the project adapter read from the tree; null outside a project. */
+  project: P | null;
+  /** The adapter that read them (its kind and version for reports). */
+  projectKind: string | null;
+  projectVersion: string | null;
   env: Env;
   platform: NodeJS.Platform;
   arch: string;
@@ -43,12 +61,14 @@ export interface Context {
   /** Shares one computation between concurrent checks (e.g. `docker version`). */
   memo: <T>(key: string, fn: () => Promise<T>) => Promise<T>;
   /** The same context with an empty memo: after a fix changed the machine, probes must run again. */
-  fresh: () => Context;
+  fresh: () => Context<P>;
   /** Progress lines from fix steps; the reporter decides where they go. */
   log: (line: string) => void;
 }
 
-export interface ContextOptions {
+export interface ContextOptions<P = unknown> {
+  /** Reads the project's facts; without it devenv sees no project. */
+  project?: ProjectAdapter<P>;
   dir?: string;
   env?: Env;
   configPath?: string;
@@ -86,23 +106,25 @@ export function bindExec(base: Exec, env: Env, signal?: AbortSignal): Exec {
     base(cmd, args, { ...opts, env: opts.env ?? env, signal: opts.signal ?? signal });
 }
 
-export async function createContext(opts: ContextOptions = {}): Promise<Context> {
+export async function createContext<P = unknown>(opts: ContextOptions<P> = {}): Promise<Context<P>> {
   const env: Env = opts.env ?? { ...process.env };
   const cwd = path.resolve(opts.dir ?? process.cwd());
   await assertReadableDir(cwd);
-  const root = await findIstioRoot(cwd);
+  const root = opts.project ? await opts.project.findRoot(cwd) : null;
   const paths = resolvePaths(env);
   const explicit = opts.configPath ?? env.DEVENV_CONFIG;
-  const [config, istio] = await Promise.all([
+  const [config, project] = await Promise.all([
     loadConfig({ userConfigDir: paths.config, root, explicit: explicit || undefined }),
-    root ? readIstioFacts(root) : Promise.resolve(null),
+    root && opts.project ? opts.project.read(root, env) : Promise.resolve(null),
   ]);
   const downloader = createDownloader(config, paths.cache);
   const baseExec = opts.exec ?? realExec;
-  const ctx: Context = {
+  const ctx: Context<P> = {
     cwd,
     root,
-    istio,
+    project,
+    projectKind: root && opts.project ? opts.project.kind : null,
+    projectVersion: project !== null && opts.project ? opts.project.version(project) : null,
     env,
     platform: opts.platform ?? process.platform,
     arch: opts.arch ?? process.arch,
@@ -136,7 +158,7 @@ function newMemo(): Context['memo'] {
 }
 
 /** A copy of ctx whose exec and downloads obey `signal` (one per check run). */
-export function withSignal(ctx: Context, signal: AbortSignal, wrap?: (e: Exec) => Exec): Context {
+export function withSignal<P>(ctx: Context<P>, signal: AbortSignal, wrap?: (e: Exec) => Exec): Context<P> {
   const bound = bindExec(ctx.exec, ctx.env, signal);
   return {
     ...ctx,

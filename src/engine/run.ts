@@ -5,11 +5,12 @@
 import type { Check, TimedResult } from './check.js';
 import { createContext, type Context, type ContextOptions } from './context.js';
 import { fixSucceeded, runChecks, runFixes, selectChecks, type FixOutcome } from './engine.js';
-import { UsageError } from './errors.js';
-import { redact } from './redact.js';
+import { UsageError } from '../platform/errors.js';
+import { redact } from '../platform/redact.js';
 import type { ReportMeta, Reporter } from './reporters/types.js';
 
-export interface CommonOptions extends ContextOptions {
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export interface CommonOptions extends ContextOptions<any> {
   version: string;
   reporter: Reporter;
   checks: readonly Check[];
@@ -22,7 +23,7 @@ export function meta(ctx: Context, version: string): ReportMeta {
   return {
     version,
     root: ctx.root,
-    project: ctx.root ? { kind: 'istio', version: ctx.istio?.version?.value ?? null } : null,
+    project: ctx.root && ctx.projectKind ? { kind: ctx.projectKind, version: ctx.projectVersion } : null,
   };
 }
 

@@ -1,6 +1,6 @@
 /** Shared Docker probes (the CLI honours DOCKER_HOST and docker contexts itself). */
-import type { Context } from './context.js';
-import type { ExecResult } from './exec.js';
+import type { Context } from '../engine/context.js';
+import type { ExecResult } from '../platform/exec.js';
 
 export type DaemonState =
   | { state: 'ok'; serverVersion: string; clientVersion?: string; endpoint: string; apiVersion?: string }

@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { loadConfig } from '../../src/core/config.js';
-import { ConfigError } from '../../src/core/errors.js';
-import { candidateUrls, mirrorImage, mirrorUrl } from '../../src/core/mirrors.js';
+import { loadConfig } from '../../src/platform/config.js';
+import { ConfigError } from '../../src/platform/errors.js';
+import { candidateUrls, mirrorImage, mirrorUrl } from '../../src/platform/mirrors.js';
 import { rmrf, tempDir } from '../helpers/env.js';
 
 async function layout(files: Record<string, string>): Promise<string> {

@@ -3,8 +3,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { defaultConfig, type Config } from '../../src/core/config.js';
-import { createDownloader, progressLogger, type Progress } from '../../src/core/download.js';
+import { defaultConfig, type Config } from '../../src/platform/config.js';
+import { createDownloader, progressLogger, type Progress } from '../../src/platform/download.js';
 import { rmrf, tempDir } from '../helpers/env.js';
 import { startServer, type TestServer } from '../helpers/http.js';
 

@@ -2,8 +2,8 @@
  * The platform package manager (brew, apt-get, dnf) as fix steps: argument
  * arrays, sudo when not root, and consent on every install.
  */
-import type { FixStep } from './check.js';
-import type { Context } from './context.js';
+import type { FixStep } from '../engine/check.js';
+import type { Context } from '../engine/context.js';
 import { execStep, manualStep } from './steps.js';
 
 export type PackageManager = 'brew' | 'apt-get' | 'dnf';

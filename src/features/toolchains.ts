@@ -1,7 +1,7 @@
 /** Where devenv installs toolchains, and which `go` binary checks should use. */
 import path from 'node:path';
-import type { Context } from './context.js';
-import { versionLess } from './versions.js';
+import type { Context } from '../engine/context.js';
+import { versionLess } from '../platform/versions.js';
 
 export function toolchainsDir(ctx: Context): string {
   return path.join(ctx.paths.data, 'toolchains');

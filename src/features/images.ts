@@ -1,6 +1,6 @@
 /** Local image operations through the docker CLI (which honours DOCKER_HOST and contexts). */
-import type { Context } from './context.js';
-import { DevenvError } from './errors.js';
+import type { Context } from '../engine/context.js';
+import { DevenvError } from '../platform/errors.js';
 
 export interface LocalImage {
   id: string;

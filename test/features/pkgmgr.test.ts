@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { installSteps } from '../../src/core/pkgmgr.js';
+import { installSteps } from '../../src/features/pkgmgr.js';
 import { runCli, tempEnv, testContext } from '../helpers/env.js';
 
 describe('package-manager layer', () => {

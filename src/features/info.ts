@@ -1,10 +1,10 @@
 /** `devenv info`: what a bug report needs, with every secret redacted and the home directory shown as ~. */
 import os from 'node:os';
-import type { Check, TimedResult } from './check.js';
-import type { Context } from './context.js';
-import { runChecks, selectChecks } from './engine.js';
-import { tildify } from './paths.js';
-import { redact } from './redact.js';
+import type { Check, TimedResult } from '../engine/check.js';
+import type { IstioContext as Context } from '../istio/project.js';
+import { runChecks, selectChecks } from '../engine/engine.js';
+import { tildify } from '../platform/paths.js';
+import { redact } from '../platform/redact.js';
 import { readHubTag } from '../istio/hubtag.js';
 
 export interface Info {
@@ -47,7 +47,7 @@ export async function gatherInfo(ctx: Context, version: string, checks: readonly
   const checkoutP = ctx.root
     ? Promise.all([git(ctx, ['rev-parse', '--abbrev-ref', 'HEAD']), git(ctx, ['rev-parse', 'HEAD']), git(ctx, ['status', '--porcelain'])]).then(([branch, commit, status]) => ({
         root: ctx.root!,
-        version: ctx.istio?.version?.value ?? null,
+        version: ctx.project?.version?.value ?? null,
         branch,
         commit,
         dirty: status === null ? null : status.length > 0,

@@ -1,8 +1,8 @@
 /** The environment devenv manages, rendered for a shell: `eval "$(devenv shellenv)"`. */
 import path from 'node:path';
-import type { Context } from './context.js';
+import type { IstioContext as Context } from '../istio/project.js';
 import { installedGos } from './toolchains.js';
-import { versionLess } from './versions.js';
+import { versionLess } from '../platform/versions.js';
 
 export type Shell = 'bash' | 'zsh' | 'fish';
 
@@ -51,7 +51,7 @@ export async function computeShellEnv(ctx: Context, requiredGo?: string): Promis
       out.vars.push(['GOPATH', gopath]);
       out.path.push(path.join(gopath, 'bin'));
     }
-    if (ctx.istio?.goMod.module) out.vars.push(['GO111MODULE', 'on']);
+    if (ctx.project?.goMod.module) out.vars.push(['GO111MODULE', 'on']);
   }
   if (ctx.config.go.proxy) out.vars.push(['GOPROXY', ctx.config.go.proxy]);
   return out;

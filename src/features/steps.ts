@@ -1,8 +1,8 @@
 /** Builders for fix steps, so that what --dry-run prints is what runs. */
-import type { FixStep } from './check.js';
-import type { Context } from './context.js';
-import { DevenvError } from './errors.js';
-import { formatCommand, type ExecOptions } from './exec.js';
+import type { FixStep } from '../engine/check.js';
+import type { Context } from '../engine/context.js';
+import { DevenvError } from '../platform/errors.js';
+import { formatCommand, type ExecOptions } from '../platform/exec.js';
 
 export interface ExecStepOptions extends Omit<ExecOptions, 'signal'> {
   consent?: boolean;
@@ -23,7 +23,7 @@ export function execStep(cmd: string, args: string[], opts: ExecStepOptions = {}
     describe: opts.describe ?? line,
     command: { cmd, args },
     consent: opts.consent,
-    run: async (ctx: Context) => {
+    run: async (ctx: Context<unknown>) => {
       const env = opts.extraEnv ? { ...(opts.env ?? ctx.env), ...opts.extraEnv } : opts.env;
       const r = await ctx.exec(cmd, args, { ...opts, env });
       if (r.notFound) throw new DevenvError(`${cmd}: command not found`);
@@ -42,6 +42,8 @@ export function manualStep(describe: string): FixStep {
 }
 
 /** A step implemented in code; `describe` must say exactly what it changes. */
-export function actionStep(kind: string, describe: string, run: (ctx: Context) => Promise<void>, consent = false): FixStep {
+export function actionStep(kind: string, describe: string, // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  run: (ctx: Context<any>) => Promise<void>,
+  consent = false): FixStep {
   return { kind, describe, run, consent };
 }

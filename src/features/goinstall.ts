@@ -7,11 +7,11 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import semver from 'semver';
-import type { Context } from './context.js';
-import { progressLogger } from './download.js';
-import { DevenvError } from './errors.js';
+import type { Context } from '../engine/context.js';
+import { progressLogger } from '../platform/download.js';
+import { DevenvError } from '../platform/errors.js';
 import { goRoot, toolchainsDir } from './toolchains.js';
-import { coerceVersion } from './versions.js';
+import { coerceVersion } from '../platform/versions.js';
 
 export interface GoFile {
   filename: string;

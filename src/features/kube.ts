@@ -3,7 +3,7 @@ import fs from 'node:fs/promises';
 import http from 'node:http';
 import https from 'node:https';
 import path from 'node:path';
-import type { Context } from './context.js';
+import type { Context } from '../engine/context.js';
 
 export interface KubeTarget {
   file: string;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { entries, get, parseDotenv, serialize, set } from '../../src/core/dotenv.js';
+import { entries, get, parseDotenv, serialize, set } from '../../src/platform/dotenv.js';
 
 const SAMPLE = [
   '# Istio build settings',

@@ -35,7 +35,7 @@ export async function localGoVersion(ctx: Context, goBin = 'go'): Promise<{ vers
   const bin = goBin.includes('/') ? goBin : await ctx.which(goBin);
   if (!bin) return { error: 'not found on PATH' };
   const r = await ctx.exec(bin, ['version'], { env: { ...ctx.env, GOTOOLCHAIN: 'local' }, cwd: '/' });
-  const m = /go version go(\d+\.\d+(?:\.\d+)?\S*)/.exec(r.stdout);
+  const m = /go version go(\d+\.\d+(?:\.\d+|(?:alpha|beta|rc)\d+)?)/.exec(r.stdout);
   if (!r.ok || !m) return { path: bin, error: (r.stderr || r.stdout || `exit ${r.exitCode}`).trim().split('\n')[0] };
   return { version: m[1], path: bin };
 }

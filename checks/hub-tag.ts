@@ -38,6 +38,8 @@ export const hubTag = {
     }
     return { status: 'ok', summary: `HUB=${HUB.value} TAG=${TAG.value}`, found: `${HUB.value}:${TAG.value}`, source: HUB.source === TAG.source ? HUB.source : `${HUB.source}, ${TAG.source}`, details };
   },
+  // devenv prints what to do; the person does it (see the fix plan)
+  fixKind: 'manual',
   async fix(ctx) {
     const version = ctx.project?.version?.value;
     return { steps: [manualStep(`devenv env init${version ? ` --tag ${version}-dev` : ''} --hub <registry>/<your-account>   (or run devenv env init on a terminal)`)] };

@@ -83,6 +83,8 @@ export const pilotLocal = {
     if (warnings.length) return { status: 'warn', summary: warnings.join('; '), found: 'ports free', hint: `run: ${cmd}`, details };
     return { status: 'ok', summary: `files, certificates and ports ${ports.map(([, p]) => p).join(', ')} ready`, found: 'ready', details };
   },
+  // devenv prints what to do; the person does it (see the fix plan)
+  fixKind: 'manual',
   async fix(ctx, result) {
     return { notes: result.details?.filter((d) => !d.startsWith('run: ')) ?? [], steps: [manualStep(pilotCommand(pilotSettings(ctx)))] };
   },

@@ -59,6 +59,8 @@ export const registryLogin = {
       hint: `docker login${registry === 'docker.io' ? '' : ` ${registry}`}`,
     };
   },
+  // devenv prints what to do; the person does it (see the fix plan)
+  fixKind: 'manual',
   async fix(ctx) {
     const { HUB } = await readHubTag(ctx);
     const registry = HUB ? splitRepository(HUB.value).registry : 'docker.io';

@@ -88,7 +88,8 @@ describe('engine', () => {
     ];
     const [a, b] = await runChecks(checks, ctx, { timeoutMs: 1000 });
     assert.equal(a.status, 'fail');
-    assert.match(a.summary, /^boom: check crashed: kaput/);
+    assert.equal(a.crashed, true);
+    assert.match(a.summary, /^boom: check crashed in run: kaput/);
     assert.equal(b.status, 'ok');
   });
 
@@ -192,7 +193,8 @@ describe('fix engine', () => {
     });
     const outcomes = await runFixes([base, dep, other], ctx, { timeoutMs: 1000 });
     const by = Object.fromEntries(outcomes.map((o) => [o.id, o]));
-    assert.equal(by.base.action, 'still-failing');
+    assert.equal(by.base.action, 'manual');
+    assert.deepEqual(by.base.needsYou, ['do it by hand']);
     assert.equal(by.dep.action, 'skipped');
     assert.match(by.dep.message ?? '', /needs base, which could not be fixed/);
     assert.equal(by.other.action, 'fixed');

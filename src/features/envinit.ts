@@ -1,4 +1,5 @@
 /** `devenv env init`: writes HUB and TAG into the checkout's .env, keeping everything else byte for byte. */
+import { suggestedTag } from '../istio/facts.js';
 import path from 'node:path';
 import { createContext, type ContextOptions } from '../engine/context.js';
 import type { IstioFacts } from '../istio/facts.js';
@@ -43,7 +44,7 @@ export async function envInit(opts: EnvInitOptions): Promise<number> {
   const had = await exists(file);
   const original = had ? await ctx.fs.readFile(file, 'utf8') : '';
   let doc = parseDotenv(original);
-  const suggestions = { HUB: ctx.env.HUB, TAG: ctx.env.TAG ?? (ctx.projectVersion ? `${ctx.projectVersion}-dev` : undefined) };
+  const suggestions = { HUB: ctx.env.HUB, TAG: ctx.env.TAG ?? suggestedTag(ctx.projectVersion) };
   for (const name of ['HUB', 'TAG'] as const) {
     const current = get(doc, name);
     let value = name === 'HUB' ? opts.hub : opts.tag;

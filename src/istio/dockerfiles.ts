@@ -84,7 +84,7 @@ export function parseFroms(text: string, file: string): FromRef[] {
   const stages = new Set<string>();
   const out: FromRef[] = [];
   for (const ins of instructions(text)) {
-    const m = /^(\w+)\s+(.*)$/.exec(ins.text);
+    const m = /^(\w+)\s+(\S.*|)$/.exec(ins.text);
     if (!m) continue;
     const op = m[1].toUpperCase();
     if (op === 'ARG') {

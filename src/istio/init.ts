@@ -39,7 +39,8 @@ export function parseShellVars(text: string): Map<string, ShellVar> {
       if (!out.has(m[1])) out.set(m[1], { name: m[1], value: unquote(m[2]), overridable: true, line: i + 1 });
       return;
     }
-    m = /^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=("[^"]*"|'[^']*'|[^\s;`$()]*(?:\$\{?[A-Za-z_][A-Za-z0-9_]*\}?[^\s;`()]*)*)\s*(?:#.*)?$/.exec(line);
+    // Each piece of an unquoted value starts with a distinct character, so the match is linear.
+    m = /^(?:export\s+)?([A-Za-z_]\w*)=("[^"]*"|'[^']*'|(?:[^\s;`$()]|\$\{\w+\}|\$\w+(?!\w))*)(?:\s+#.*|\s*)$/.exec(line);
     if (m && !out.has(m[1])) out.set(m[1], { name: m[1], value: unquote(m[2]), overridable: false, line: i + 1 });
   });
   return out;
@@ -260,7 +261,7 @@ export async function envoyPlan(ctx: Context): Promise<EnvoyPlan | undefined> {
     if (layout.istioBin && binCopy) copies.push(path.join(layout.istioBin, 'envoy'));
     const headers: Record<string, string> = {};
     const auth = ctx.env.AUTH_HEADER;
-    const m = auth ? /^([^:]+):\s*(.*)$/.exec(auth) : null;
+    const m = auth ? /^([^:]+):\s*(\S.*|)$/.exec(auth) : null;
     if (m) headers[m[1].trim()] = m[2];
     return { sha, artifacts, copies: [...new Set(copies)], nativeFrom, headers, layout };
   });
@@ -342,5 +343,5 @@ export function parseKubectlAdd(text: string): { line: number; url?: string; rew
 }
 
 export function kubectlVersion(url: string): string | undefined {
-  return /\/release\/(v\d+\.\d+\.\d+[^/]*)\//.exec(url)?.[1];
+  return /\/release\/(v\d+\.\d+\.\d+(?:[^/\d][^/]*)?)\//.exec(url)?.[1];
 }

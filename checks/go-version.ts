@@ -125,7 +125,10 @@ export const goVersion = {
     const have = (await installedGos(ctx)).find((g) => (w.exact ? g.version === w.version : !req || !versionLess(g.version, req.version)));
     if (have) {
       // Already installed by an earlier fix: nothing to download again.
-      return { notes: [`Go ${have.version} is already installed at ${path.dirname(path.dirname(have.bin))}; put it on PATH: eval "$(devenv shellenv)"`], steps: [] };
+      return {
+        notes: [`Go ${have.version} is already installed at ${path.dirname(path.dirname(have.bin))}; it only needs to be first on PATH.`],
+        steps: [manualStep('eval "$(devenv shellenv)"   (add it to your shell profile to keep it)')],
+      };
     }
     const { releases, url } = await fetchGoIndex(ctx);
     const os = goOs(ctx);
@@ -144,6 +147,8 @@ export const goVersion = {
           `download ${describeUrl(downloadBase(ctx) + pick.file.filename, ctx.config)} (sha256 ${pick.file.sha256}), extract to ${dest}`,
           async (c) => void (await installGo(c, pick.release, pick.file)),
         ),
+        // Only the person's shell can change its PATH: if Go is not first on it afterwards, this is what remains.
+        manualStep('eval "$(devenv shellenv)"   (add it to your shell profile to keep it)'),
       ],
     };
   },

@@ -37,7 +37,7 @@ export async function copyAtomic(src: string, dest: string, mode?: number): Prom
 }
 
 /** Writes text via a temp file and a rename, keeping the original's mode. */
-export async function writeAtomic(dest: string, text: string): Promise<void> {
+export async function writeAtomic(dest: string, text: string | Buffer): Promise<void> {
   const tmp = path.join(path.dirname(dest), `.${path.basename(dest)}.${randomBytes(4).toString('hex')}.part`);
   try {
     const mode = (await fs.stat(dest).catch(() => undefined))?.mode;

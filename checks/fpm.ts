@@ -1,4 +1,5 @@
 import type { IstioCheck } from '../src/istio/project.js';
+import { hostToolchainApplies } from '../src/istio/container.js';
 import path from 'node:path';
 import type { CheckResult } from '../src/engine/check.js';
 import type { IstioContext as Context } from '../src/istio/project.js';
@@ -41,6 +42,7 @@ export const fpm = {
   title: 'fpm (packaging)',
   category: 'toolchain',
   needs: ['ruby'],
+  appliesTo: hostToolchainApplies,
   description: '`fpm --version` works (make deb / the docker.app_sidecar targets package with fpm).',
   fixDescription:
     'gem install --no-document fpm, from gem.source when configured (--clear-sources --source), system-wide as root, --user-install otherwise (the user gem bin dir then goes into devenv shellenv).',

@@ -14,7 +14,7 @@
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import type { Env } from '../engine/context.js';
+import type { Context, Env } from '../engine/context.js';
 
 export interface BuildMode {
   /** true when make runs every target inside the build-tools container. */
@@ -197,4 +197,17 @@ function readSetupEnv(text: string, env: Env): { image: string; source: string; 
   if (!image) return undefined;
   if (env.LATEST_CACHED_IMAGE) details.push('LATEST_CACHED_IMAGE is set: setup_env.sh picks the newest cached local image instead (devenv checks the pinned one)');
   return { image, source: `${SETUP_ENV}:${img.line}`, details };
+}
+
+/**
+ * appliesTo for host toolchain checks (Go, ruby, fpm, GNU tar): in a container
+ * build every make target runs inside IMG, so the host's copies do not gate
+ * `make` (Docker does, through docker-daemon and build-tools-image).
+ */
+export async function hostToolchainApplies(ctx: Pick<Context, 'root' | 'env' | 'memo'>): Promise<true | string> {
+  if (!ctx.root) return true;
+  const root = ctx.root;
+  const mode = await ctx.memo('build-mode', () => readBuildMode(root, ctx.env));
+  if (!mode?.container) return true;
+  return `not needed for container builds (${describeMode(mode)}); set BUILD_WITH_CONTAINER=0 to build on the host`;
 }

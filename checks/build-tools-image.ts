@@ -1,7 +1,7 @@
 import type { IstioCheck } from '../src/istio/project.js';
 import type { CheckResult } from '../src/engine/check.js';
 import type { IstioContext as Context } from '../src/istio/project.js';
-import { describeProvide, inspectImage, provideImage, type ImageSource, type ProvideOptions } from '../src/features/images.js';
+import { describeProvide, imageOrigin, inspectImage, provideImage, recordImageOrigin, type ImageSource, type ProvideOptions } from '../src/features/images.js';
 import { mirrorImage } from '../src/platform/mirrors.js';
 import { describeMode, readBuildImage, readBuildMode, type BuildImage, type BuildMode } from '../src/istio/container.js';
 
@@ -68,7 +68,16 @@ export const buildToolsImage = {
     const details = [`container build: ${describeMode(mode)}`, ...image.details, ...image.alternates.map((a) => `alternate: ${a} (same tag)`)];
     const local = await inspectImage(ctx, image.image);
     if (local) {
-      return { status: 'ok', summary: `${image.image} is in the local engine`, found: local.id, required: image.image, source: image.source, details };
+      const origin = await imageOrigin(ctx, image.image, local.id);
+      const from = origin && origin.from !== image.image ? ` (devenv took it from ${origin.from})` : '';
+      return {
+        status: 'ok',
+        summary: `${image.image} is in the local engine${from}`,
+        found: local.id,
+        required: image.image,
+        source: image.source,
+        details: origin?.note ? [origin.note, ...details] : details,
+      };
     }
     const mirror = mirrorImage(image.image, ctx.config);
     return {
@@ -86,12 +95,18 @@ export const buildToolsImage = {
     if (!image) return { steps: [] };
     const opts = provideOptions(ctx, image);
     return {
+      notes: image.alternates.length
+        ? [`registry.istio.io/testing lacks the pinned tags of release branches (istio/istio#61589): if ${image.image} cannot be pulled, the same tag is taken from ${image.alternates.join(', ')}`]
+        : undefined,
       steps: [
         {
           kind: 'image',
           describe: describeProvide(opts),
           command: { cmd: 'docker', args: ['pull', opts.sources[0].ref] },
-          run: async (c) => void (await provideImage(c, opts)),
+          run: async (c) => {
+            const used = await provideImage(c, opts);
+            await recordImageOrigin(c, image.image, { id: used.id, from: used.ref, note: used.note });
+          },
         },
       ],
     };

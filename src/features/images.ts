@@ -1,7 +1,9 @@
 /** Local image operations through the docker CLI (which honours DOCKER_HOST and contexts). */
+import path from 'node:path';
 import type { Context } from '../engine/context.js';
 import { DevenvError } from '../platform/errors.js';
 import { formatCommand } from '../platform/exec.js';
+import { writeAtomic } from '../platform/files.js';
 
 export interface LocalImage {
   id: string;
@@ -107,7 +109,7 @@ export function describeProvide(o: ProvideOptions): string {
  * no digest): its content is pulled by that digest and kept under the source
  * name.
  */
-export async function provideImage(ctx: Context, o: ProvideOptions): Promise<ImageSource> {
+export async function provideImage(ctx: Context, o: ProvideOptions): Promise<ImageSource & { id: string }> {
   const failures: string[] = [];
   const pinnedTarget = o.target.includes('@');
   for (const s of o.sources) {
@@ -142,7 +144,7 @@ export async function provideImage(ctx: Context, o: ProvideOptions): Promise<Ima
         if (!had) await untag(ctx, s.ref);
       }
       if (s.note) ctx.log(s.note);
-      return s;
+      return { ...s, id: got.id };
     } catch (err) {
       if (err instanceof DevenvError && /^refusing |already names another image|after tagging/.test(err.message)) throw err;
       failures.push(`${s.label} ${s.ref}: ${(err as Error).message}`);
@@ -152,4 +154,40 @@ export async function provideImage(ctx: Context, o: ProvideOptions): Promise<Ima
   throw new DevenvError(`could not get ${o.target}: ${failures.join('; ')}`, {
     suggestions: ['Add or fix a mirrors.images rule in the devenv config for a registry you can reach.'],
   });
+}
+
+export interface ImageOrigin {
+  /** The image ID the target named when devenv placed it. */
+  id: string;
+  /** The reference it was pulled as. */
+  from: string;
+  /** What devenv said about it (e.g. the istio/istio#61589 fallback). */
+  note?: string;
+}
+
+function originsFile(ctx: Context): string {
+  return path.join(ctx.paths.data, 'image-origins.json');
+}
+
+async function readOrigins(ctx: Context): Promise<Record<string, ImageOrigin>> {
+  try {
+    const parsed = JSON.parse(await ctx.fs.readFile(originsFile(ctx), 'utf8')) as unknown;
+    return parsed && typeof parsed === 'object' ? (parsed as Record<string, ImageOrigin>) : {};
+  } catch {
+    return {};
+  }
+}
+
+/** Remembers where devenv got `target` from, so later checks can say it (one writer: the build-tools fix). */
+export async function recordImageOrigin(ctx: Context, target: string, origin: ImageOrigin): Promise<void> {
+  const all = await readOrigins(ctx);
+  all[target] = origin;
+  await ctx.fs.mkdir(ctx.paths.data, { recursive: true });
+  await writeAtomic(originsFile(ctx), JSON.stringify(all, null, 2) + '\n');
+}
+
+/** Where devenv got `target` from, if it placed the image `target` names now. */
+export async function imageOrigin(ctx: Context, target: string, id: string): Promise<ImageOrigin | undefined> {
+  const o = (await readOrigins(ctx))[target];
+  return o && o.id === id ? o : undefined;
 }

@@ -132,7 +132,12 @@ describe('build-tools-image against a real Docker engine and registry', () => {
     const ctx = await testContext({ env: f.env, dir: f.root, log: (l) => lines.push(l) });
     const [o] = await runFixes([{ ...buildToolsImage, needs: [] }], ctx, { timeoutMs: 60_000, yes: true });
     assert.equal(o.action, 'fixed', o.message);
-    assert.equal((await runOneCheck(buildToolsImage, ctx.fresh(), 10_000)).status, 'ok');
+    const recheck = await runOneCheck(buildToolsImage, ctx.fresh(), 10_000);
+    assert.equal(recheck.status, 'ok');
+    // The fallback stays visible after the fix, not only in progress lines.
+    assert.equal(recheck.summary, `${f.fx.img} is in the local engine (devenv took it from ${reg}/istio-testing/build-tools:${masterTag})`);
+    assert.match(recheck.details!.join('\n'), /istio\/istio#61589/);
+    assert.match(o.plan!.notes!.join('\n'), /istio\/istio#61589.*the same tag is taken from gcr\.io\/istio-testing\/build-tools:/);
     const log = lines.join('\n');
     assert.match(log, new RegExp(`${reg}/registry-istio-io-testing/build-tools:${masterTag} unavailable`));
     assert.ok(log.includes(`used the same tag from gcr.io/istio-testing/build-tools:${masterTag}`), log);

@@ -31,7 +31,7 @@ export function buildToolsSources(ctx: Context, image: BuildImage): ImageSource[
         : undefined;
     const upstream: ImageSource = { ref, label: k > 0 ? 'alternate registry' : 'upstream', timeoutMs, note };
     const m = mirrorImage(ref, ctx.config);
-    const mirror: ImageSource | undefined = m && m !== ref ? { ref: m, label: k > 0 ? 'mirror of the alternate registry' : 'mirror', note } : undefined;
+    const mirror: ImageSource | undefined = m && m !== ref ? { ref: m, label: k > 0 ? 'mirror of the alternate registry' : 'mirror', note, standsFor: ref } : undefined;
     return { upstream, mirror };
   });
   if (ctx.config.prefer === 'mirror') {
@@ -69,7 +69,13 @@ export const buildToolsImage = {
     const local = await inspectImage(ctx, image.image);
     if (local) {
       const origin = await imageOrigin(ctx, image.image, local.id);
-      const from = origin && origin.from !== image.image ? ` (devenv took it from ${origin.from})` : '';
+      const upstream = origin?.standsFor ?? origin?.from;
+      const via = origin && origin.from !== upstream ? ` via ${origin.from}` : '';
+      const from = !origin || origin.from === image.image
+        ? ''
+        : upstream !== image.image
+          ? ` (the same tag from ${upstream}${via}: istio/istio#61589)`
+          : ` (pulled${via})`;
       return {
         status: 'ok',
         summary: `${image.image} is in the local engine${from}`,
@@ -105,7 +111,7 @@ export const buildToolsImage = {
           command: { cmd: 'docker', args: ['pull', opts.sources[0].ref] },
           run: async (c) => {
             const used = await provideImage(c, opts);
-            await recordImageOrigin(c, image.image, { id: used.id, from: used.ref, note: used.note });
+            await recordImageOrigin(c, image.image, { id: used.id, from: used.ref, standsFor: used.standsFor ?? used.ref, note: used.note });
           },
         },
       ],

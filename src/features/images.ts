@@ -73,6 +73,8 @@ export interface ImageSource {
   timeoutMs?: number;
   /** Logged when this source is the one used. */
   note?: string;
+  /** For a mirror: the upstream reference it stands in for. */
+  standsFor?: string;
 }
 
 export interface ProvideOptions {
@@ -161,6 +163,8 @@ export interface ImageOrigin {
   id: string;
   /** The reference it was pulled as. */
   from: string;
+  /** The upstream reference that source stands for (differs from `from` for a mirror). */
+  standsFor?: string;
   /** What devenv said about it (e.g. the istio/istio#61589 fallback). */
   note?: string;
 }

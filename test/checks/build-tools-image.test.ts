@@ -120,7 +120,9 @@ describe('build-tools-image against a real Docker engine and registry', () => {
     assert.ok(!after.includes(`${reg}/istio-testing/build-tools:${tag}`), `the mirror tag devenv pulled remains: ${after.join()}`);
 
     const again = await runCli(['fix', 'build-tools-image', '--yes', '--json', '--dir', f.root], { env: f.env });
-    assert.equal(JSON.parse(again.stdout).fixes[0].action, 'already-ok');
+    const second = JSON.parse(again.stdout).fixes.find((x: { id: string }) => x.id === 'build-tools-image');
+    assert.equal(second.action, 'already-ok');
+    assert.equal(second.before.summary, `${f.fx.img} is in the local engine (pulled via ${reg}/istio-testing/build-tools:${tag})`);
     assert.deepEqual(await tags(), after);
   });
 
@@ -135,7 +137,7 @@ describe('build-tools-image against a real Docker engine and registry', () => {
     const recheck = await runOneCheck(buildToolsImage, ctx.fresh(), 10_000);
     assert.equal(recheck.status, 'ok');
     // The fallback stays visible after the fix, not only in progress lines.
-    assert.equal(recheck.summary, `${f.fx.img} is in the local engine (devenv took it from ${reg}/istio-testing/build-tools:${masterTag})`);
+    assert.equal(recheck.summary, `${f.fx.img} is in the local engine (the same tag from gcr.io/istio-testing/build-tools:${masterTag} via ${reg}/istio-testing/build-tools:${masterTag}: istio/istio#61589)`);
     assert.match(recheck.details!.join('\n'), /istio\/istio#61589/);
     assert.match(o.plan!.notes!.join('\n'), /istio\/istio#61589.*the same tag is taken from gcr\.io\/istio-testing\/build-tools:/);
     const log = lines.join('\n');

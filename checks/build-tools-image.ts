@@ -19,8 +19,8 @@ function read(ctx: Context): Promise<Reading> {
 
 /**
  * Where IMG can come from, in order: IMG upstream, its mirror, then the same
- * tag under the alternate registry and its mirror; prefer: mirror puts the
- * mirrors first.
+ * tag under the alternate registry and its mirror; prefer: mirror tries the
+ * mirrors only (the upstreams when no rule matches).
  */
 export function buildToolsSources(ctx: Context, image: BuildImage): ImageSource[] {
   const timeoutMs = ctx.config.images.upstreamTimeoutMs;
@@ -34,9 +34,9 @@ export function buildToolsSources(ctx: Context, image: BuildImage): ImageSource[
     const mirror: ImageSource | undefined = m && m !== ref ? { ref: m, label: k > 0 ? 'mirror of the alternate registry' : 'mirror', note, standsFor: ref } : undefined;
     return { upstream, mirror };
   });
-  if (ctx.config.prefer === 'mirror') {
-    return [...pairs.flatMap((p) => (p.mirror ? [p.mirror] : [])), ...pairs.map((p) => p.upstream)];
-  }
+  // prefer: mirror means the upstreams are not worth waiting for: mirrors only, when any rule matches.
+  const mirrors = pairs.flatMap((p) => (p.mirror ? [p.mirror] : []));
+  if (ctx.config.prefer === 'mirror' && mirrors.length > 0) return mirrors;
   return pairs.flatMap((p) => (p.mirror ? [p.upstream, p.mirror] : [p.upstream]));
 }
 

@@ -72,7 +72,8 @@ function sources(ctx: Context, req: RequiredImage): ImageSource[] {
   const upstream: ImageSource = { ref: req.image, label: 'upstream', timeoutMs: ctx.config.images.upstreamTimeoutMs };
   if (!req.mirror) return [upstream];
   const mirror: ImageSource = { ref: req.mirror, label: 'mirror' };
-  return ctx.config.prefer === 'mirror' ? [mirror, upstream] : [upstream, mirror];
+  // prefer: mirror means the upstream is not worth waiting for: the mirror only.
+  return ctx.config.prefer === 'mirror' ? [mirror] : [upstream, mirror];
 }
 
 function imageStep(ctx: Context, req: RequiredImage): FixStep {
@@ -96,7 +97,7 @@ export const distrolessImages = {
   description:
     'Every image `make docker` builds FROM is in the local Docker engine: read only from the Dockerfiles it builds (tools/istio-docker.mk up to 1.15, tools/docker.yaml from 1.16 without `base: true` entries), with the build args make passes (BASE_VERSION, ISTIO_BASE_REGISTRY, BASE_DISTRIBUTION). Missing is a failure when a mirrors.images rule covers the image (default gcr.io/distroless/ → cistio/distroless-), else a warning (docker pulls it from upstream at build time).',
   fixDescription:
-    'Per missing image, concurrently: pulls upstream (bounded by images.upstreamTimeoutMs; skipped first with prefer: mirror) or the mirror, checks the digest (the reference\'s own pin, or images.digests), tags the mirror image as the upstream name, verifies the tag and removes the mirror tag it created. A mirror tag you already had is used as it is (never re-pulled or moved); an upstream tag that names another image is never moved. A digest-pinned image is pulled by that digest from the mirror.',
+    'Per missing image, concurrently: pulls upstream (bounded by images.upstreamTimeoutMs; not tried with prefer: mirror when a mirror rule matches), else the mirror, checks the digest (the reference\'s own pin, or images.digests), tags the mirror image as the upstream name, verifies the tag and removes the mirror tag it created. A mirror tag you already had is used as it is (never re-pulled or moved); an upstream tag that names another image is never moved. A digest-pinned image is pulled by that digest from the mirror.',
   appliesTo: (ctx) => (ctx.root ? true : 'not in an Istio checkout'),
   async run(ctx): Promise<CheckResult> {
     const { all, none, details: readDetails } = await readRequired(ctx);

@@ -38,7 +38,9 @@ function readRequired(ctx: Context): Promise<Reading> {
       ...r.plan.details,
       ...r.unreadable,
     ];
-    if (r.plan.builder === 'crane') details.push('ISTIO_DOCKER_BUILDER=crane pulls base images itself from their registries, not from the local engine');
+    if (r.plan.builder === 'crane') {
+      return { all: [], none: 'ISTIO_DOCKER_BUILDER=crane: make docker fetches base images from their registries itself, not from the local Docker engine', details };
+    }
     const skipped = new Set<string>();
     for (const f of r.images) {
       if (f.unresolved) {

@@ -95,6 +95,20 @@ describe('distroless-images: reading what make docker builds', () => {
     }
   });
 
+  it('ISTIO_DOCKER_BUILDER=crane (1.16+) does not use the local engine for base images: skipped with the reason', async () => {
+    const t = await tempEnv();
+    try {
+      const root = await istioFixture(path.join(t.dir, 'istio'));
+      await writeContainerFiles(root, '1.20+');
+      const ctx = await testContext({ env: { ...t.env, ISTIO_DOCKER_BUILDER: 'crane' }, dir: root });
+      const r = await runOneCheck(distrolessImages, ctx, 5000);
+      assert.equal(r.status, 'skip');
+      assert.match(r.summary, /ISTIO_DOCKER_BUILDER=crane/);
+    } finally {
+      await t.cleanup();
+    }
+  });
+
   it('upstream first: tries the upstream pull with the configured timeout, then the mirror (fake engine)', async () => {
     const t = await tempEnv();
     try {

@@ -1,4 +1,5 @@
 import type { IstioCheck } from '../src/istio/project.js';
+import { hostToolchainApplies } from '../src/istio/container.js';
 import type { CheckResult } from '../src/engine/check.js';
 import type { IstioContext as Context } from '../src/istio/project.js';
 import { DevenvError } from '../src/platform/errors.js';
@@ -23,6 +24,7 @@ export const fpm = {
   title: 'fpm (packaging)',
   category: 'toolchain',
   needs: ['ruby'],
+  appliesTo: hostToolchainApplies,
   description: '`fpm --version` works (make deb / the docker.app_sidecar targets package with fpm).',
   fixDescription:
     'gem install --no-document fpm, from gem.source when configured (--clear-sources --source), system-wide as root, --user-install otherwise (the user gem bin dir then goes into devenv shellenv).',

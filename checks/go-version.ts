@@ -1,4 +1,5 @@
 import type { IstioCheck } from '../src/istio/project.js';
+import { hostToolchainApplies } from '../src/istio/container.js';
 import path from 'node:path';
 import type { CheckResult, FixPlan } from '../src/engine/check.js';
 import type { IstioContext as Context } from '../src/istio/project.js';
@@ -51,6 +52,7 @@ export const goVersion = {
   id: 'go-version',
   title: 'Go toolchain',
   category: 'toolchain',
+  appliesTo: hostToolchainApplies,
   description:
     "`go` is on PATH and at least the version the checkout requires (go.mod's go/toolchain lines and the Makefile's GO_VERSION_REQUIRED; the strictest wins). A Go that devenv installed counts too (with a reminder to put it on PATH).",
   fixDescription:

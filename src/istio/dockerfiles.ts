@@ -359,10 +359,17 @@ async function fromDockerYaml(root: string, text: string, env: Env): Promise<Mak
   const agentgateway = env.AGENTGATEWAY_IMAGE || (await agentgatewayFromDeps(root));
   const lines = text.split(/\r?\n/);
   const builds: DockerBuild[] = [];
+  // tools/docker-builder honours the legacy DOCKER_TARGETS ("docker.pilot docker.proxyv2") instead of the plan.
+  const only = env.DOCKER_TARGETS !== undefined ? new Set(env.DOCKER_TARGETS.split(/\s+/).filter(Boolean).map((t) => t.replace(/^docker\./, ''))) : undefined;
+  if (only) details.push(`DOCKER_TARGETS=${env.DOCKER_TARGETS} (environment)`);
   for (const img of doc?.images ?? []) {
     if (!img || typeof img.dockerfile !== 'string' || typeof img.name !== 'string') continue;
-    // `base: true` images are built by `make docker.base`-style targets, not by `make docker`.
-    if (img.base === true) continue;
+    if (only) {
+      if (!only.has(img.name)) continue;
+    } else if (img.base === true) {
+      // `base: true` images are not part of `make docker` (they are built and pushed separately).
+      continue;
+    }
     const dockerfile = img.dockerfile;
     const idx = lines.findIndex((l) => {
       const m = /^\s*-?\s*dockerfile:\s*(\S+)/.exec(l);

@@ -124,9 +124,14 @@ export function parseFroms(text: string, file: string, buildArgs: ReadonlyMap<st
       stages.push(stage);
     } else if ((op === 'COPY' || op === 'RUN') && stages.length > 0) {
       for (const w of m[2].split(/\s+/)) {
-        const from = /^--(?:from|mount=.*\bfrom)=([^,\s]+)/.exec(w);
-        if (!from) continue;
-        const name = from[1].toLowerCase();
+        // --from=<stage> (COPY) or --mount=…,from=<stage>,… (RUN)
+        const ref = w.startsWith('--from=')
+          ? w.slice('--from='.length)
+          : w.startsWith('--mount=')
+            ? w.slice('--mount='.length).split(',').find((kv) => kv.startsWith('from='))?.slice('from='.length)
+            : undefined;
+        if (!ref) continue;
+        const name = ref.toLowerCase();
         const idx = stageNames.get(name) ?? (/^\d+$/.test(name) ? Number(name) : undefined);
         if (idx !== undefined && idx < stages.length) stages[stages.length - 1].deps.add(idx);
       }
@@ -209,8 +214,8 @@ function makeAssignments(text: string): Map<string, { op: string; value: string;
     if (!m) continue;
     let value = m[3];
     const start = i;
-    while (/\\\s*$/.test(value) && i + 1 < lines.length) {
-      value = value.replace(/\\\s*$/, ' ') + lines[++i];
+    while (value.trimEnd().endsWith('\\') && i + 1 < lines.length) {
+      value = value.trimEnd().slice(0, -1) + ' ' + lines[++i];
     }
     value = value.replace(/\s#.*$/, '').trim();
     if (!out.has(m[1])) out.set(m[1], { op: m[2], value, line: start + 1 });
@@ -372,7 +377,7 @@ async function fromDockerYaml(root: string, text: string, env: Env): Promise<Mak
     }
     const dockerfile = img.dockerfile;
     const idx = lines.findIndex((l) => {
-      const m = /^\s*-?\s*dockerfile:\s*(\S+)/.exec(l);
+      const m = /^\s*(?:-\s*)?dockerfile:\s*(\S+)/.exec(l);
       return m !== null && m[1] === dockerfile;
     });
     const common = new Map<string, string>(vmImage(img.name));

@@ -126,9 +126,14 @@ export function parseFroms(text: string, file: string, buildArgs: ReadonlyMap<st
       stages.push(stage);
     } else if ((op === 'COPY' || op === 'RUN') && stages.length > 0) {
       for (const w of m[2].split(/\s+/)) {
-        const from = /^--(?:from|mount=.*\bfrom)=([^,\s]+)/.exec(w);
-        if (!from) continue;
-        const name = from[1].toLowerCase();
+        // --from=<stage> (COPY) or --mount=…,from=<stage>,… (RUN)
+        const ref = w.startsWith('--from=')
+          ? w.slice('--from='.length)
+          : w.startsWith('--mount=')
+            ? w.slice('--mount='.length).split(',').find((kv) => kv.startsWith('from='))?.slice('from='.length)
+            : undefined;
+        if (!ref) continue;
+        const name = ref.toLowerCase();
         const idx = stageNames.get(name) ?? (/^\d+$/.test(name) ? Number(name) : undefined);
         if (idx !== undefined && idx < stages.length) stages[stages.length - 1].deps.add(idx);
       }
@@ -211,8 +216,8 @@ function makeAssignments(text: string): Map<string, { op: string; value: string;
     if (!m) continue;
     let value = m[3];
     const start = i;
-    while (/\\\s*$/.test(value) && i + 1 < lines.length) {
-      value = value.replace(/\\\s*$/, ' ') + lines[++i];
+    while (value.trimEnd().endsWith('\\') && i + 1 < lines.length) {
+      value = value.trimEnd().slice(0, -1) + ' ' + lines[++i];
     }
     value = value.replace(/\s#.*$/, '').trim();
     if (!out.has(m[1])) out.set(m[1], { op: m[2], value, line: start + 1 });
@@ -361,10 +366,17 @@ async function fromDockerYaml(root: string, text: string, env: Env): Promise<Mak
   const agentgateway = env.AGENTGATEWAY_IMAGE || (await agentgatewayFromDeps(root));
   const lines = text.split(/\r?\n/);
   const builds: DockerBuild[] = [];
+  // tools/docker-builder honours the legacy DOCKER_TARGETS ("docker.pilot docker.proxyv2") instead of the plan.
+  const only = env.DOCKER_TARGETS !== undefined ? new Set(env.DOCKER_TARGETS.split(/\s+/).filter(Boolean).map((t) => t.replace(/^docker\./, ''))) : undefined;
+  if (only) details.push(`DOCKER_TARGETS=${env.DOCKER_TARGETS} (environment)`);
   for (const img of doc?.images ?? []) {
     if (!img || typeof img.dockerfile !== 'string' || typeof img.name !== 'string') continue;
-    // `base: true` images are built by `make docker.base`-style targets, not by `make docker`.
-    if (img.base === true) continue;
+    if (only) {
+      if (!only.has(img.name)) continue;
+    } else if (img.base === true) {
+      // `base: true` images are not part of `make docker` (they are built and pushed separately).
+      continue;
+    }
     const dockerfile = img.dockerfile;
     const idx = lines.findIndex((l) => {
       const m = /^\s*(?:-\s*)?dockerfile:\s*(\S+)/.exec(l);

@@ -97,7 +97,8 @@ describe('build-tools-image against a real Docker engine and registry', () => {
 
   async function tags(): Promise<string[]> {
     const r = await docker(host!, ['images', '--format', '{{.Repository}}:{{.Tag}}']);
-    return r.stdout.split('\n').filter((x) => x && !x.endsWith(':<none>')).sort();
+    // Only build-tools tags: other test files share the daemon and run concurrently.
+    return r.stdout.split('\n').filter((x) => x && !x.endsWith(':<none>') && x.includes('/build-tools:')).sort();
   }
 
   it('1.20+: doctor fails without IMG; fix pulls the gcr.io/istio-testing mirror, tags it as IMG, removes the mirror tag; a second fix is a no-op', async (tc) => {

@@ -51,6 +51,8 @@ describe('container build facts per release line', () => {
       const r = await readMakeDockerImages(root, { BASE_VERSION: 'x1', ISTIO_BASE_REGISTRY: 'mirror.example/rel' });
       const needed = [...new Set(r!.images.filter((i) => i.needed).map((i) => i.image))].sort();
       assert.deepEqual(needed, ['mirror.example/rel/app_sidecar_base_ubuntu_noble:x1', 'mirror.example/rel/base:x1']);
+      const onlyPilot = await readMakeDockerImages(root, { DOCKER_TARGETS: 'docker.pilot' });
+      assert.deepEqual([...new Set(onlyPilot!.images.map((i) => i.file))], ['pilot/docker/Dockerfile.pilot']);
       const distroless = await readMakeDockerImages(root, { DOCKER_BUILD_VARIANTS: 'distroless' });
       assert.ok(distroless!.images.some((i) => i.needed && i.image === `registry.istio.io/release/distroless:${fx.baseVersion}`));
     } finally {

@@ -99,7 +99,7 @@ export class TarWriter {
   async addFile(name: string, file: string, size: number, onBytes?: (n: number) => void, mode = 0o644): Promise<void> {
     await this.header(name, size, mode);
     let copied = 0;
-    for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) {
+    for await (const chunk of createReadStream(file, { highWaterMark: 256 << 10 })) {
       const b = chunk as Buffer;
       copied += b.length;
       if (copied > size) throw new DevenvError(`${file} grew while it was being written into the bundle`);
@@ -312,7 +312,7 @@ export async function openBundleStream(file: string): Promise<{ stream: AsyncIte
   } finally {
     await fh.close();
   }
-  const raw = createReadStream(file, { highWaterMark: 1 << 20 });
+  const raw = createReadStream(file, { highWaterMark: 256 << 10 });
   if (magic[0] !== 0x1f || magic[1] !== 0x8b) return { stream: raw, gzip: false };
   const { createGunzip } = await import('node:zlib');
   const gunzip = createGunzip();

@@ -19,6 +19,7 @@ import { TarWriter, readTar } from '../../src/features/bundle/tar.js';
 import { setUserGoProxy } from '../../src/features/bundle/userconfig.js';
 import { runCli, tempEnv, testContext } from '../helpers/env.js';
 import { startServer, type TestServer } from '../helpers/http.js';
+import { requireReal } from '../helpers/daemons.js';
 import { PROXY_SHA, bundleCheckout, tarball, upstreamRoutes } from '../helpers/bundlefixture.js';
 
 async function entries(file: string): Promise<{ name: string; data: Buffer }[]> {
@@ -92,7 +93,7 @@ describe('bundle files: create, verify, load, and every kind of damage', () => {
   }
 
   it('a good bundle: the manifest first, every item verifies; load seeds the cache so downloads need no network', async (tc) => {
-    if (!ready) return tc.skip('git is missing');
+    if (!requireReal(tc, 'git', ready)) return;
     const list = await entries(good);
     assert.equal(list[0].name, 'manifest.json');
     const manifest = JSON.parse(list[0].data.toString());
@@ -248,7 +249,7 @@ describe('bundle files: create, verify, load, and every kind of damage', () => {
 
   for (const c of cases) {
     it(`refuses ${c.name}, and loads nothing`, async (tc) => {
-      if (!ready) return tc.skip('git is missing');
+      if (!requireReal(tc, 'git', ready)) return;
       const file = path.join(t.dir, `bad-${c.name.replace(/\W+/g, '-')}.tar`);
       await c.make(file);
       const m = await machine(`m-${c.name.replace(/\W+/g, '-')}`);
@@ -266,7 +267,7 @@ describe('bundle files: create, verify, load, and every kind of damage', () => {
   }
 
   it('the CLI: a damaged bundle is an error without a stack trace, exit 1; inspect --json says it does not verify', async (tc) => {
-    if (!ready) return tc.skip('git is missing');
+    if (!requireReal(tc, 'git', ready)) return;
     const file = path.join(t.dir, 'cli-bad.tar');
     await cases.find((c) => c.name.startsWith('an item whose sha256'))!.make(file);
     const m = await machine('cli');
@@ -342,6 +343,54 @@ describe('go.proxy in the user config', () => {
       await fs.writeFile(path.join(bdir, 'config.json'), '{ "prefer": ');
       await assert.rejects(setUserGoProxy(bdir, 'file:///x'), /config\.json: invalid JSON .*go\.proxy was not set/);
       assert.equal(await fs.readFile(path.join(bdir, 'config.json'), 'utf8'), '{ "prefer": ');
+    } finally {
+      await t.cleanup();
+    }
+  });
+});
+
+describe('bundle create for several platforms', () => {
+  it('one Go archive per platform from the index; an artifact both platforms share is bundled once, naming both', async (tc) => {
+    const t = await tempEnv();
+    try {
+      let git = true;
+      try {
+        execFileSync('git', ['--version'], { stdio: 'ignore' });
+      } catch {
+        git = false;
+      }
+      if (!requireReal(tc, 'git', git)) return;
+      const amd = await tarball(t.dir, 'go/bin/go', '#!/bin/sh\necho amd64\n');
+      const arm = await tarball(t.dir, 'go/bin/go', '#!/bin/sh\necho arm64\n');
+      const { sha256 } = await import('../helpers/bundlefixture.js');
+      const file = (a: string, b: Buffer) => ({ filename: `go1.19.8.linux-${a}.tar.gz`, os: 'linux', arch: a, version: 'go1.19.8', sha256: sha256(b), size: b.length, kind: 'archive' });
+      const routes = await upstreamRoutes(t.dir);
+      const server = await startServer({
+        ...routes,
+        '/dl/': { body: JSON.stringify([{ version: 'go1.19.8', stable: true, files: [file('amd64', amd), file('arm64', arm)] }]), contentType: 'application/json' },
+        '/dl/go1.19.8.linux-amd64.tar.gz': amd,
+        '/dl/go1.19.8.linux-arm64.tar.gz': arm,
+      });
+      try {
+        const cfg = path.join(t.dir, 'c.json');
+        await fs.writeFile(cfg, JSON.stringify({ prefer: 'mirror', mirrors: { urls: { 'https://storage.googleapis.com/': `${server.url}/`, 'https://go.dev/dl/': `${server.url}/dl/` } } }));
+        const gopath = path.join(t.dir, 'gopath');
+        const root = await bundleCheckout(gopath, { goLine: '1.19', home: t.env.HOME! });
+        const ctx = await testContext({ env: { ...t.env, DEVENV_CONFIG: cfg, GOPATH: gopath }, dir: root });
+        const out = path.join(t.dir, 'multi.tar');
+        const r = await createBundle(ctx, { out, platforms: ['linux/amd64', 'linux/arm64'], include: ['artifacts', 'go-toolchain'], devenvVersion: 'test' });
+        const go = r.manifest.items.filter((i) => i.kind === 'go-toolchain').map((i) => [i.platform, i.ref]);
+        assert.deepEqual(go, [
+          ['linux/amd64', 'https://go.dev/dl/go1.19.8.linux-amd64.tar.gz'],
+          ['linux/arm64', 'https://go.dev/dl/go1.19.8.linux-arm64.tar.gz'],
+        ]);
+        const helm = r.manifest.items.filter((i) => i.ref.includes('helm'));
+        assert.equal(helm.length, 1);
+        assert.equal(helm[0].platform, 'linux/amd64,linux/arm64');
+        assert.equal((await inspectBundle(out)).verified, true);
+      } finally {
+        await server.close();
+      }
     } finally {
       await t.cleanup();
     }

@@ -223,7 +223,7 @@ async function collectGoModules(ctx: Context, out: CollectResult): Promise<void>
   ctx.log(`go modules: ${files.length} files (${files.length - before.size > 0 ? `${files.length - before.size} new` : 'all already downloaded'})`);
 }
 
-async function collectImages(ctx: Context, staging: string, out: CollectResult): Promise<void> {
+async function collectImages(ctx: Context, platforms: string[], staging: string, out: CollectResult): Promise<void> {
   const sources = await imageSources(ctx);
   if (sources.length === 0) return;
   const daemon = await probeDaemon(ctx);
@@ -265,11 +265,14 @@ async function collectImages(ctx: Context, staging: string, out: CollectResult):
     if (!r.ok) throw new DevenvError(`docker save ${local.id} (${src.ref}) failed: ${(r.stderr || r.stdout).trim().split('\n').pop()}`);
     const st = await fs.stat(archive);
     ctx.log(`image ${src.ref}: saved (${humanBytes(st.size)})`);
+    const imgPlatform = plat.ok ? plat.stdout.trim() : 'unknown';
+    const others = platforms.filter((p) => p !== imgPlatform);
+    if (others.length > 0) out.notes.push(`image ${src.ref}: saved for ${imgPlatform} only (what the local engine holds), not for ${others.join(', ')}`);
     out.items.push({
       path: `images/${safeName(src.ref)}.tar`,
       kind: 'image',
       ref: src.ref,
-      platform: plat.ok ? plat.stdout.trim() : 'unknown',
+      platform: imgPlatform,
       sha256: await sha256File(archive),
       size: st.size,
       source: src.source,
@@ -285,7 +288,7 @@ export async function collectItems(ctx: Context, opts: Pick<CreateOptions, 'plat
   if (opts.include.includes('artifacts')) await collectArtifacts(ctx, opts.platforms, staging, out);
   if (opts.include.includes('go-toolchain')) await collectGoToolchain(ctx, opts.platforms, staging, out);
   if (opts.include.includes('go-modules')) await collectGoModules(ctx, out);
-  if (opts.include.includes('images')) await collectImages(ctx, staging, out);
+  if (opts.include.includes('images')) await collectImages(ctx, opts.platforms, staging, out);
   return out;
 }
 

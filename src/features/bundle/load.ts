@@ -62,6 +62,7 @@ export function goproxyDir(ctx: Context): string {
 }
 
 const SEEDED: ManifestItem['kind'][] = ['artifact', 'go-toolchain', 'go-index'];
+const VERIFICATIONS = ['expected', 'pinned', 'published', 'recorded', 'first-use'] as const satisfies readonly Verification[];
 
 async function installModuleFile(root: string, item: ManifestItem, staged: string): Promise<void> {
   const rel = item.path.slice('gomod/'.length);
@@ -129,7 +130,9 @@ export async function loadBundle(ctx: Context, opts: LoadOptions): Promise<LoadR
     const result: LoadResult = { manifest, seeded: [], images: [], differences, problems: [] };
     // 1. The download cache: devenv fix finds every artifact and Go archive with no network.
     for (const item of manifest.items.filter((i) => SEEDED.includes(i.kind))) {
-      await seedCache(ctx.paths.cache, item.ref, staged.get(item.path)!, item.sha256, (item.verified ?? 'first-use') as Verification);
+      // How create verified it upstream; anything else counts as a first-use record (the checks then say "unverified upstream").
+      const how = (VERIFICATIONS as readonly string[]).includes(item.verified ?? '') ? (item.verified as Verification) : 'first-use';
+      await seedCache(ctx.paths.cache, item.ref, staged.get(item.path)!, item.sha256, how);
       result.seeded.push(item.ref);
     }
     if (result.seeded.length) ctx.log(`download cache: ${result.seeded.length} files seeded (${ctx.paths.cache})`);

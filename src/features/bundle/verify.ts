@@ -33,10 +33,10 @@ function bad(file: string, what: string): DevenvError {
   });
 }
 
-/** A link target that leaves the directory of the entry's root. */
-function escapes(name: string, target: string): boolean {
+/** A link target that leaves the bundle: symlinks resolve from the link's directory, hard links from the archive's root. */
+function escapes(name: string, target: string, hard: boolean): boolean {
   if (target.startsWith('/')) return true;
-  const resolved = path.posix.normalize(path.posix.join(path.posix.dirname(name), target));
+  const resolved = path.posix.normalize(hard ? target : path.posix.join(path.posix.dirname(name), target));
   return resolved === '..' || resolved.startsWith('../');
 }
 
@@ -67,7 +67,7 @@ export async function verifyBundle(file: string, opts: VerifyOptions = {}): Prom
       const unsafe = unsafePathReason(e.name.replace(/\/$/, ''));
       if (unsafe) throw bad(file, `it has a member with ${unsafe}`);
       if (e.type === 'symlink' || e.type === 'hardlink') {
-        if (escapes(e.name, e.linkname)) throw bad(file, `it has a link pointing outside the bundle: ${e.name} → ${e.linkname}`);
+        if (escapes(e.name, e.linkname, e.type === 'hardlink')) throw bad(file, `it has a link pointing outside the bundle: ${e.name} → ${e.linkname}`);
         throw bad(file, `it has a link (${e.name} → ${e.linkname}); bundles hold only regular files`);
       }
       if (e.type === 'directory') return null;

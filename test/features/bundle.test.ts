@@ -266,6 +266,23 @@ describe('bundle files: create, verify, load, and every kind of damage', () => {
     });
   }
 
+  it('a bundle with images and no usable Docker: a clear error before anything is used', async (tc) => {
+    if (!requireReal(tc, 'git', ready)) return;
+    const list = await entries(good);
+    const m = JSON.parse(list[0].data.toString());
+    const archive = Buffer.from('not really an image archive');
+    const { sha256 } = await import('../helpers/bundlefixture.js');
+    m.items.push({ path: 'images/x.tar', kind: 'image', ref: 'gcr.io/distroless/static:nonroot', platform: 'linux/amd64', sha256: sha256(archive), size: archive.length, image: { id: `sha256:${'c'.repeat(64)}`, tags: ['gcr.io/distroless/static:nonroot'] } });
+    const file = path.join(t.dir, 'with-image.tar');
+    await writeTar(file, [{ name: 'manifest.json', data: Buffer.from(JSON.stringify(m)) }, ...list.slice(1), { name: 'images/x.tar', data: archive }]);
+    assert.equal((await inspectBundle(file)).verified, true);
+    const mach = await machine('nodocker');
+    const ctx = { ...mach.ctx, env: { ...mach.ctx.env, DOCKER_HOST: `unix://${path.join(t.dir, 'no-such.sock')}` } };
+    const bound = await testContext({ env: ctx.env, dir: root });
+    await assert.rejects(loadBundle(bound, { file }), /the bundle has 1 image\(s\) and Docker is not usable \(not-running.*nothing was loaded/);
+    await mach.assertNothingLoaded();
+  });
+
   it('the CLI: a damaged bundle is an error without a stack trace, exit 1; inspect --json says it does not verify', async (tc) => {
     if (!requireReal(tc, 'git', ready)) return;
     const file = path.join(t.dir, 'cli-bad.tar');

@@ -466,3 +466,14 @@ describe('what a bundle carries, read from the checkout (sources.ts)', () => {
     }
   });
 });
+
+describe('which checkout a bundle is for', () => {
+  it('names every difference of line and commit; an unknown side decides nothing', async () => {
+    const { compareCheckouts } = await import('../../src/features/bundle/load.js');
+    const a = { line: '1.24', version: '1.24.0', commit: 'a'.repeat(40), dirty: false };
+    assert.deepEqual(compareCheckouts(a, { ...a, dirty: true }), []);
+    assert.deepEqual(compareCheckouts(a, { ...a, line: '1.30', commit: 'b'.repeat(40) }), [`release line: bundle 1.24, checkout 1.30`, `commit: bundle ${'a'.repeat(12)}, checkout ${'b'.repeat(12)}`]);
+    assert.deepEqual(compareCheckouts(a, { ...a, commit: null }), []);
+    assert.deepEqual(compareCheckouts(a, null), []);
+  });
+});

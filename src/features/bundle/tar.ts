@@ -326,6 +326,9 @@ export async function openBundleStream(file: string): Promise<{ stream: AsyncIte
       const e = err as NodeJS.ErrnoException;
       if (e.code === 'Z_BUF_ERROR' || /unexpected end/i.test(e.message)) throw new TruncatedError('the bundle is truncated: the gzip stream ends early');
       throw new DevenvError(`the bundle is not valid gzip: ${e.message}`);
+    } finally {
+      raw.destroy();
+      gunzip.destroy();
     }
   }
   return { stream: wrapped(), gzip: true };

@@ -5,6 +5,7 @@
  * An existing system Go is never touched.
  */
 import { randomBytes } from 'node:crypto';
+import os from 'node:os';
 import path from 'node:path';
 import type { Context } from '../engine/context.js';
 import { progressLogger } from '../platform/download.js';
@@ -47,13 +48,38 @@ export function goArch(ctx: Context): string {
 
 export async function fetchGoIndex(ctx: Context): Promise<{ releases: GoRelease[]; url: string }> {
   const url = `${downloadBase(ctx)}?mode=json&include=all`;
-  const { text, urlUsed } = await ctx.fetchText(url);
+  let text: string;
+  let urlUsed: string;
+  try {
+    ({ text, urlUsed } = await ctx.fetchText(url));
+  } catch (err) {
+    // No network: a copy that `devenv bundle load` put into the download cache will do.
+    const cached = await cachedGoIndex(ctx, url);
+    if (cached === undefined) throw err;
+    ctx.log(`the Go download index is unreachable (${(err as Error).message.split(':')[0]}); using the copy in the download cache (from devenv bundle load)`);
+    [text, urlUsed] = [cached, `${url} (download cache)`];
+  }
   try {
     const releases = JSON.parse(text) as GoRelease[];
     if (!Array.isArray(releases)) throw new Error('not a list');
     return { releases, url: urlUsed };
   } catch (err) {
     throw new DevenvError(`the Go download index at ${urlUsed} is not valid JSON (${(err as Error).message})`);
+  }
+}
+
+/** The index as a bundle seeded it into the download cache, read with no network; undefined when there is none. */
+async function cachedGoIndex(ctx: Context, url: string): Promise<string | undefined> {
+  const rec = await ctx.downloadRecord(url);
+  if (!rec) return undefined;
+  const dir = await ctx.fs.mkdtemp(path.join(os.tmpdir(), 'devenv-goindex-'));
+  try {
+    const got = await ctx.download({ url, dest: path.join(dir, 'index.json'), sha256: rec.sha256 });
+    return await ctx.fs.readFile(got.path, 'utf8');
+  } catch {
+    return undefined;
+  } finally {
+    await ctx.fs.rm(dir, { recursive: true, force: true });
   }
 }
 

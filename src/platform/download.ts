@@ -402,3 +402,18 @@ export function createDownloader(config: Config, cacheDir?: string): Downloader 
 
   return { download, fetchText, recorded: (url) => (cache.enabled ? cache.get(url) : Promise.resolve(undefined)) };
 }
+
+/**
+ * Puts a file obtained without the network (an item of a devenv bundle, whose
+ * sha256 the caller has verified) into the cache under its upstream URL, so
+ * that a later download() of that URL is served from the cache. The file's
+ * sha256 is checked again here; `verified` says how the bundle's creator
+ * verified it upstream (a first-use record stays one).
+ */
+export async function seedCache(cacheDir: string, url: string, file: string, sha256: string, verified: Verification = 'first-use'): Promise<void> {
+  const actual = await hashFile(file);
+  if (actual !== sha256.toLowerCase()) throw new DevenvError(`sha256 mismatch for ${file}: expected ${sha256}, got ${actual}; not added to the download cache`);
+  const { size } = await fs.stat(file);
+  const kind: Verification = verified === 'recorded' ? 'first-use' : verified;
+  await createCache(cacheDir).put(url, file, { sha256: actual, verified: kind, bytes: size });
+}

@@ -1,5 +1,6 @@
 /** Shared command plumbing: output, reporters, and user errors without stack traces. */
 import { Command, Errors, Flags } from '@oclif/core';
+import { installSignalHandlers } from '../platform/cleanup.js';
 import { DevenvError } from '../platform/errors.js';
 import { redact } from '../platform/redact.js';
 import { humanReporter } from '../engine/reporters/human.js';
@@ -36,6 +37,15 @@ export function splitIds(values: string[] | undefined): string[] | undefined {
 }
 
 export abstract class BaseCommand extends Command {
+  /** Ctrl-C / SIGTERM / SIGHUP: run registered cleanups (restore vendor/, stop subprocess trees), then exit 128+n. */
+  override async init(): Promise<void> {
+    await super.init();
+    installSignalHandlers(
+      (code) => process.exit(code),
+      (line) => process.stderr.write(line + '\n'),
+    );
+  }
+
   protected override async catch(err: Error & { exitCode?: number; oclif?: { exit?: number } }): Promise<unknown> {
     if (err instanceof DevenvError) {
       const lines = [`Error: ${redact(err.message, process.env)}`];

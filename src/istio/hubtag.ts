@@ -1,6 +1,6 @@
 /** Where HUB and TAG come from: the environment, the checkout's .env, or .istiorc.mk. */
-import fs from 'node:fs/promises';
 import path from 'node:path';
+import { readTextCapped } from '../platform/files.js';
 import type { IstioContext as Context } from './project.js';
 import { get, parseDotenv } from '../platform/dotenv.js';
 import { parseMakeVars } from './makefile.js';
@@ -17,16 +17,11 @@ export async function readHubTag(ctx: Context): Promise<{ HUB?: Setting; TAG?: S
   let dotenv: ReturnType<typeof parseDotenv> | undefined;
   let rc: ReturnType<typeof parseMakeVars> = [];
   if (ctx.root) {
-    try {
-      dotenv = parseDotenv(await fs.readFile(path.join(ctx.root, '.env'), 'utf8'));
-    } catch {
-      // no .env
-    }
-    try {
-      rc = parseMakeVars(await fs.readFile(path.join(ctx.root, '.istiorc.mk'), 'utf8'), '.istiorc.mk');
-    } catch {
-      // no .istiorc.mk
-    }
+    // Absent: not used. Unreadable or oversized: an error naming the file (never "not set").
+    const env = await readTextCapped(path.join(ctx.root, '.env'));
+    if (env !== undefined) dotenv = parseDotenv(env);
+    const mk = await readTextCapped(path.join(ctx.root, '.istiorc.mk'));
+    if (mk !== undefined) rc = parseMakeVars(mk, '.istiorc.mk');
   }
   for (const name of ['HUB', 'TAG'] as const) {
     const env = ctx.env[name];

@@ -4,12 +4,12 @@
  * and the env vars that override it), bin/init_helm.sh (HELM_VER), and the
  * output layout of that release line (GOPATH-derived in 1.1–1.4, ./out later).
  */
-import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { IstioContext as Context } from './project.js';
 import { where } from './facts.js';
 import type { Located } from './gomod.js';
 import type { MakeVar } from './makefile.js';
+import { readTextCapped } from '../platform/files.js';
 
 /** `NAME=${NAME:-default}`, `export NAME=value`, `: ${NAME:=default}` assignments in a shell script. */
 export interface ShellVar {
@@ -66,11 +66,9 @@ export async function readProxySha(ctx: Context): Promise<ProxySha | undefined> 
   if (ctx.env.PROXY_REPO_SHA) return { value: ctx.env.PROXY_REPO_SHA, file: 'env PROXY_REPO_SHA', line: 0, fromEnv: true };
   if (!ctx.root) return undefined;
   let text: string;
-  try {
-    text = await fs.readFile(path.join(ctx.root, 'istio.deps'), 'utf8');
-  } catch {
-    return undefined;
-  }
+  const read = await readTextCapped(path.join(ctx.root, 'istio.deps'));
+  if (read === undefined) return undefined;
+  text = read;
   try {
     const deps = JSON.parse(text) as { name?: string; lastStableSHA?: string }[];
     const entry = Array.isArray(deps) ? deps.find((d) => d.name === 'PROXY_REPO_SHA') : undefined;
@@ -154,11 +152,7 @@ export function computeLayout(ctx: Context): Layout {
 }
 
 async function readText(ctx: Context, rel: string): Promise<string | undefined> {
-  try {
-    return await fs.readFile(path.join(ctx.root!, rel), 'utf8');
-  } catch {
-    return undefined;
-  }
+  return readTextCapped(path.join(ctx.root!, rel));
 }
 
 export interface EnvoyArtifact {

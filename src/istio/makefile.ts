@@ -1,6 +1,6 @@
 /** Variables read from an Istio checkout's Makefiles, with their file and line. */
-import fs from 'node:fs/promises';
 import path from 'node:path';
+import { readTextCapped } from '../platform/files.js';
 import type { Located } from './gomod.js';
 
 /** Makefiles in the order make reads them for the variables devenv needs. */
@@ -25,11 +25,9 @@ export function parseMakeVars(text: string, file: string): MakeVar[] {
 export async function readMakeVars(root: string): Promise<MakeVar[]> {
   const all: MakeVar[] = [];
   for (const f of MAKEFILES) {
-    try {
-      all.push(...parseMakeVars(await fs.readFile(path.join(root, f), 'utf8'), f));
-    } catch {
-      // absent in this release line
-    }
+    // Absent in this release line: skipped. Unreadable or oversized: an error naming it.
+    const text = await readTextCapped(path.join(root, f));
+    if (text !== undefined) all.push(...parseMakeVars(text, f));
   }
   return all;
 }

@@ -59,6 +59,16 @@ function buildSchema(z: typeof Z) {
       })
       .partial()
       .strict(),
+    // Limits of fix steps (issue 12 item 16): every wait of a fix is bounded and named.
+    fix: z
+      .object({
+        /** one check's whole fix plan */
+        timeoutMs: z.number().int().positive(),
+        /** one long subprocess of a fix step (go mod download, go mod vendor) */
+        commandTimeoutMs: z.number().int().positive(),
+      })
+      .partial()
+      .strict(),
     docker: z
       .object({
         /** argv of a command that starts the daemon, e.g. ["systemctl","start","docker"] */
@@ -98,6 +108,7 @@ export interface Config {
   checksums: Record<string, string>;
   images: { digests: Record<string, string>; upstreamTimeoutMs: number };
   download: { upstreamTimeoutMs: number; timeoutMs: number; retries: number };
+  fix: { timeoutMs: number; commandTimeoutMs: number };
   docker: NonNullable<ConfigFile['docker']>;
   pilot: NonNullable<ConfigFile['pilot']>;
   /** Files that were read, in the order applied. */
@@ -117,6 +128,7 @@ export function defaultConfig(): Config {
     checksums: {},
     images: { digests: {}, upstreamTimeoutMs: 15_000 },
     download: { upstreamTimeoutMs: 5_000, timeoutMs: 30_000, retries: 3 },
+    fix: { timeoutMs: 30 * 60_000, commandTimeoutMs: 20 * 60_000 },
     docker: {},
     pilot: {},
     files: [],
@@ -137,7 +149,12 @@ async function parseText(file: string, text: string): Promise<unknown> {
       const line = e.linePos?.[0]?.line;
       throw new ConfigError(line ? `${file}:${line}` : file, `invalid YAML: ${e.message.replace(/ at line \d+, column \d+:?/, "").split('\n')[0]}`);
     }
-    return doc.toJS();
+    try {
+      return doc.toJS({ maxAliasCount: 100 });
+    } catch (err) {
+      // e.g. an alias bomb: "Excessive alias count indicates a resource exhaustion attack"
+      throw new ConfigError(file, `invalid YAML: ${err instanceof Error ? err.message : String(err)}`);
+    }
   }
   try {
     return JSON.parse(text);
@@ -195,6 +212,7 @@ function merge(base: Config, layer: ConfigFile, file: string): Config {
   if (layer.images?.digests) out.images.digests = { ...out.images.digests, ...layer.images.digests };
   if (layer.images?.upstreamTimeoutMs) out.images.upstreamTimeoutMs = layer.images.upstreamTimeoutMs;
   if (layer.download) out.download = { ...out.download, ...layer.download };
+  if (layer.fix) out.fix = { ...out.fix, ...layer.fix };
   if (layer.docker) out.docker = { ...out.docker, ...layer.docker };
   if (layer.pilot) out.pilot = { ...out.pilot, ...layer.pilot, ports: { ...out.pilot.ports, ...layer.pilot.ports } };
   out.files.push(file);

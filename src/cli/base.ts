@@ -57,7 +57,13 @@ export abstract class BaseCommand extends Command {
     if (err instanceof Errors.CLIError || (err as { oclif?: unknown }).oclif) {
       // oclif's own parse errors: unknown flag, bad value. Usage errors exit 2.
       const exit = err.oclif?.exit;
-      process.stderr.write(`Error: ${redact(err.message.split('\n')[0], process.env)}\nSee: devenv ${this.id ?? ''} --help\n`);
+      // Keep the reason ("Parsing --timeout / Expected an integer but received: abc"), drop oclif's own help pointer.
+      const reason = err.message
+        .split('\n')
+        .map((l) => l.trim())
+        .filter((l) => l && !/^See more help with/.test(l))
+        .join(': ');
+      process.stderr.write(`Error: ${redact(reason, process.env)}\nSee: devenv ${this.id ?? ''} --help\n`);
       process.exitCode = typeof exit === 'number' && exit !== 1 ? exit : 2;
       return;
     }

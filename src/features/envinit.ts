@@ -1,11 +1,13 @@
 /** `devenv env init`: writes HUB and TAG into the checkout's .env, keeping everything else byte for byte. */
+import fs from 'node:fs/promises';
 import path from 'node:path';
 import { createContext, type ContextOptions } from '../engine/context.js';
 import type { IstioFacts } from '../istio/facts.js';
 import { istioProject } from '../istio/project.js';
 import { get, parseDotenv, serialize, set } from '../platform/dotenv.js';
 import { UsageError } from '../platform/errors.js';
-import { copyAtomic, exists, writeAtomic } from '../platform/files.js';
+import { DevenvError } from '../platform/errors.js';
+import { copyAtomic, fileError, readBytesCapped, writeAtomic } from '../platform/files.js';
 import { repositoryError, tagError } from '../platform/reference.js';
 
 export interface EnvInitOptions extends ContextOptions<IstioFacts> {
@@ -40,8 +42,60 @@ export async function envInit(opts: EnvInitOptions): Promise<number> {
     ]);
   }
   const file = path.join(ctx.root, '.env');
-  const had = await exists(file);
-  const original = had ? await ctx.fs.readFile(file, 'utf8') : '';
+  const unlock = await lock(`${file}.devenv-lock`);
+  try {
+    return await update(file, ctx, opts);
+  } finally {
+    await unlock();
+  }
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * An O_EXCL lock file holding our pid: concurrent `env init` runs take turns,
+ * so none backs up another's half-done state. A lock whose pid is gone is stale.
+ */
+async function lock(lockFile: string, waitMs = 30_000): Promise<() => Promise<void>> {
+  const until = Date.now() + waitMs;
+  for (;;) {
+    try {
+      const fh = await fs.open(lockFile, 'wx', 0o644);
+      await fh.writeFile(String(process.pid));
+      await fh.close();
+      return () => fs.rm(lockFile, { force: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw fileError('create the lock', lockFile, err);
+    }
+    const holder = Number((await fs.readFile(lockFile, 'utf8').catch(() => '')).trim());
+    if (holder > 0 && !pidAlive(holder)) {
+      await fs.rm(lockFile, { force: true });
+      continue;
+    }
+    if (Date.now() > until) {
+      throw new DevenvError(`${lockFile} is held by another devenv (pid ${holder || 'unknown'}) for more than ${waitMs / 1000}s; .env was not touched`, {
+        suggestions: [`If no devenv is running, remove ${lockFile}.`],
+      });
+    }
+    await new Promise((r) => setTimeout(r, 20 + Math.random() * 30));
+  }
+}
+
+/** Bytes that are not UTF-8 round-trip: the file is handled as latin1 (one char per byte); HUB and TAG values are ASCII. */
+const asText = (b: Buffer) => b.toString('latin1');
+const shown = (s: string) => Buffer.from(s, 'latin1').toString('utf8');
+
+async function update(file: string, ctx: Awaited<ReturnType<typeof createContext>>, opts: EnvInitOptions): Promise<number> {
+  const bytes = await readBytesCapped(file);
+  const had = bytes !== undefined;
+  const original = had ? asText(bytes) : '';
   let doc = parseDotenv(original);
   const suggestions = { HUB: ctx.env.HUB, TAG: ctx.env.TAG ?? (ctx.projectVersion ? `${ctx.projectVersion}-dev` : undefined) };
   for (const name of ['HUB', 'TAG'] as const) {
@@ -49,24 +103,25 @@ export async function envInit(opts: EnvInitOptions): Promise<number> {
     let value = name === 'HUB' ? opts.hub : opts.tag;
     if (value === undefined && opts.ask) value = await opts.ask(name, current?.value ?? suggestions[name], validators[name]);
     if (value === undefined || value === current?.value) continue;
-    if (current && opts.confirm && !(await opts.confirm(`.env:${current.line} has ${name}=${current.value}. Change it to ${value}?`))) {
-      opts.say(`kept ${name}=${current.value}`);
+    if (current && opts.confirm && !(await opts.confirm(`.env:${current.line} has ${name}=${shown(current.value)}. Change it to ${value}?`))) {
+      opts.say(`kept ${name}=${shown(current.value)}`);
       continue;
     }
     doc = set(doc, name, value);
-    opts.say(`${name}=${value}${current ? ` (was ${current.value})` : ''}`);
+    opts.say(`${name}=${value}${current ? ` (was ${shown(current.value)})` : ''}`);
   }
   const text = serialize(doc);
   if (text === original) {
     opts.say(`${file}: nothing changed`);
     return 0;
   }
+  // Temp file + rename (a kill leaves the old file or the new one, never a part); a symlinked .env is written through.
   if (had) {
     await copyAtomic(file, `${file}.devenv-backup`);
-    await writeAtomic(file, text);
+    await writeAtomic(file, Buffer.from(text, 'latin1'));
     opts.say(`wrote ${file} (previous version: ${file}.devenv-backup)`);
   } else {
-    await ctx.fs.writeFile(file, text, { mode: 0o644 });
+    await writeAtomic(file, Buffer.from(text, 'latin1'), { mode: 0o644 });
     opts.say(`wrote ${file}`);
   }
   opts.say('Load it into your shell before make: set -a; . ./.env; set +a');

@@ -186,7 +186,7 @@ export async function sweepLitter(dir: string, opts: { base?: string; extra?: Re
     } else {
       if (open === null) open = await openFiles();
       if (open) {
-        if (open.has(p)) continue;
+        if (open.has(p) || [...open].some((o) => o.startsWith(p + '/'))) continue;
       } else {
         const st = await fs.lstat(p).catch(() => undefined);
         if (!st || Date.now() - st.mtimeMs < STALE_TEMP_MS) continue;

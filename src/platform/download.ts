@@ -12,6 +12,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Config } from './config.js';
 import { DevenvError, errorMessage } from './errors.js';
+import { sweepLitter } from './files.js';
 import { candidateUrls } from './mirrors.js';
 import { redactUrl } from './redact.js';
 
@@ -358,6 +359,7 @@ export function createDownloader(config: Config, cacheDir?: string): Downloader 
 
     const dir = path.dirname(opts.dest);
     await fs.mkdir(dir, { recursive: true });
+    await sweepLitter(dir, { base: path.basename(opts.dest) }); // .part files of an interrupted earlier run
     const tmp = path.join(dir, `.${path.basename(opts.dest)}.${randomBytes(4).toString('hex')}.part`);
     try {
       // 1. The shared cache: no network at all.

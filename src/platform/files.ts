@@ -271,11 +271,33 @@ export function tarErrorMessage(tarball: string, err: unknown): string {
   return `cannot extract ${name}: ${msg.replace(/^TAR_[A-Z_]+:\s*/, '')}`;
 }
 
-/** A work dir under the OS temp dir, tagged with this pid so a later run can tell it is litter. */
+/**
+ * Removes what killed devenv runs left in the OS temp dir: names that carry
+ * the pid of a process that is gone — work dirs `devenv-x-devenv-<pid>-…`,
+ * temp tarballs `devenv-envoy-<pid>-…`/`devenv-helm-<pid>-…` and their
+ * `.…part` files. Returns what was removed.
+ */
+export async function sweepTempDir(dir = os.tmpdir()): Promise<string[]> {
+  let names: string[];
+  try {
+    names = await fs.readdir(dir);
+  } catch {
+    return [];
+  }
+  const removed: string[] = [];
+  for (const n of names) {
+    const m = /^\.?devenv-[a-z]+-(?:devenv-)?(\d+)-/.exec(n);
+    if (!m || pidAlive(Number(m[1]))) continue;
+    await fs.rm(path.join(dir, n), { recursive: true, force: true }).catch(() => {});
+    removed.push(path.join(dir, n));
+  }
+  return removed;
+}
+
+/** A work dir under the OS temp dir, tagged with this pid so a later run can tell it is litter (and sweeps earlier runs' litter). */
 export async function makeWorkDir(kind: string): Promise<string> {
-  const base = os.tmpdir();
-  await sweepLitter(base, { extra: new RegExp(`^devenv-${kind}-devenv-\\d+-`) });
-  return fs.mkdtemp(path.join(base, `devenv-${kind}-devenv-${process.pid}-`));
+  await sweepTempDir();
+  return fs.mkdtemp(path.join(os.tmpdir(), `devenv-${kind}-devenv-${process.pid}-`));
 }
 
 /** Extracts one member of a .tar.gz (e.g. usr/local/bin/envoy) to `dest`, atomically. */

@@ -1,4 +1,5 @@
 /** `devenv env init`: writes HUB and TAG into the checkout's .env, keeping everything else byte for byte. */
+import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { createContext, type ContextOptions } from '../engine/context.js';
@@ -88,6 +89,8 @@ async function lock(lockFile: string, waitMs = 30_000): Promise<() => Promise<vo
   }
 }
 
+const sha256 = (b: string | Buffer) => createHash('sha256').update(b).digest('hex');
+
 /** Bytes that are not UTF-8 round-trip: the file is handled as latin1 (one char per byte); HUB and TAG values are ASCII. */
 const asText = (b: Buffer) => b.toString('latin1');
 const shown = (s: string) => Buffer.from(s, 'latin1').toString('utf8');
@@ -116,14 +119,23 @@ async function update(file: string, ctx: Awaited<ReturnType<typeof createContext
     return 0;
   }
   // Temp file + rename (a kill leaves the old file or the new one, never a part); a symlinked .env is written through.
+  const out = Buffer.from(text, 'latin1');
+  const backup = `${file}.devenv-backup`;
+  const record = path.join(ctx.paths.data, 'env-init', `${sha256(file).slice(0, 16)}.json`);
   if (had) {
-    await copyAtomic(file, `${file}.devenv-backup`);
-    await writeAtomic(file, Buffer.from(text, 'latin1'));
-    opts.say(`wrote ${file} (previous version: ${file}.devenv-backup)`);
+    // The backup holds your last version, not one devenv wrote: while .env is still exactly what devenv
+    // last wrote, the existing backup is kept (so a series of runs, or concurrent ones, never replace it).
+    const wrote = await fs.readFile(record, 'utf8').then((t) => (JSON.parse(t) as { wrote?: string }).wrote, () => undefined);
+    const keep = wrote === sha256(bytes) && (await fs.stat(backup).then(() => true, () => false));
+    if (!keep) await copyAtomic(file, backup);
+    await writeAtomic(file, out);
+    opts.say(`wrote ${file} (your version before devenv changed it: ${backup})`);
   } else {
-    await writeAtomic(file, Buffer.from(text, 'latin1'), { mode: 0o644 });
+    await writeAtomic(file, out, { mode: 0o644 });
     opts.say(`wrote ${file}`);
   }
+  await fs.mkdir(path.dirname(record), { recursive: true });
+  await writeAtomic(record, JSON.stringify({ file, wrote: sha256(out) }) + '\n');
   opts.say('Load it into your shell before make: set -a; . ./.env; set +a');
   return 0;
 }

@@ -104,6 +104,17 @@ describe('issue 12: hostile, huge and unreadable inputs; .env writes; messages',
       assert.equal(await fs.readFile(path.join(root, '.env'), 'utf8'), 'export HUB=docker.io/new\nexport TAG=t1\n');
       assert.deepEqual((await fs.readdir(root)).filter((n) => /lock|\.part$/.test(n)), []);
     });
+    it('10 concurrent env init runs with different tags: the backup is still the original', async () => {
+      const root = await istioFixture(path.join(t.dir, 'env-conc-tags'), { files: { '.env': 'export HUB=docker.io/orig\n' } });
+      const runs = await Promise.all(Array.from({ length: 10 }, (_, i) => runCli(['env', 'init', '--dir', root, '--hub', 'docker.io/new', '--tag', `t${i}`], { env: t.env, timeoutMs: 60_000 })));
+      assert.deepEqual(runs.map((r) => r.code), Array(10).fill(0), runs.map((r) => r.stderr).join(''));
+      assert.equal(await fs.readFile(path.join(root, '.env.devenv-backup'), 'utf8'), 'export HUB=docker.io/orig\n');
+      assert.match(await fs.readFile(path.join(root, '.env'), 'utf8'), /^export HUB=docker\.io\/new\nexport TAG=t\d\n$/);
+      // An edit of your own after that is what the next backup keeps.
+      await fs.writeFile(path.join(root, '.env'), 'export HUB=docker.io/mine\n');
+      assert.equal((await runCli(['env', 'init', '--dir', root, '--hub', 'docker.io/new'], { env: t.env })).code, 0);
+      assert.equal(await fs.readFile(path.join(root, '.env.devenv-backup'), 'utf8'), 'export HUB=docker.io/mine\n');
+    });
     it('kill -9 during env init never leaves a partial .env', async () => {
       for (let i = 0; i < 10; i++) {
         const root = await istioFixture(path.join(t.dir, `env-kill-${i}`));

@@ -8,6 +8,7 @@
 import path from 'node:path';
 import { execa } from 'execa';
 import whichLib from 'which';
+import { onAbort } from './abort.js';
 import { onInterrupt } from './cleanup.js';
 
 export interface ExecOptions {
@@ -87,32 +88,6 @@ function release(): void {
   active--;
   const next = waiting.shift();
   if (next) next();
-}
-
-/**
- * One 'abort' listener per signal however many subprocesses share it (a
- * check's signal is shared by all its commands: one listener each would trip
- * node's MaxListenersExceededWarning). Returns the unsubscribe function.
- */
-const subscribers = new WeakMap<AbortSignal, Set<() => void>>();
-function onAbort(signal: AbortSignal | undefined, fn: () => void): () => void {
-  if (!signal) return () => {};
-  if (signal.aborted) {
-    fn();
-    return () => {};
-  }
-  let set = subscribers.get(signal);
-  if (!set) {
-    const s = new Set<() => void>();
-    set = s;
-    subscribers.set(signal, s);
-    signal.addEventListener('abort', () => {
-      for (const f of [...s]) f();
-      s.clear();
-    }, { once: true });
-  }
-  set.add(fn);
-  return () => set.delete(fn);
 }
 
 let setprivPath: Promise<string | null> | undefined;

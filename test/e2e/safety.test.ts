@@ -183,6 +183,33 @@ console.log(JSON.stringify({ bad: bad.length, sample: bad[0] ?? null }));`;
       assert.equal(r.code, 2);
       assert.match(r.stderr, /--timeout.*Expected an integer but received: abc/);
     });
+    it('no MaxListenersExceededWarning: 12 requests and 20 concurrent commands on one check signal', async () => {
+      const script = `import http from 'node:http';
+import { createDownloader } from ${JSON.stringify(path.join(repoRoot, 'src/platform/download.ts'))};
+import { defaultConfig } from ${JSON.stringify(path.join(repoRoot, 'src/platform/config.ts'))};
+import { exec } from ${JSON.stringify(path.join(repoRoot, 'src/platform/exec.ts'))};
+const srv = http.createServer((_q, r) => r.end('ok'));
+await new Promise((r) => srv.listen(0, '127.0.0.1', r));
+const url = 'http://127.0.0.1:' + srv.address().port + '/f';
+const signal = new AbortController().signal;
+const d = createDownloader(defaultConfig());
+for (let i = 0; i < 12; i++) await d.fetchText(url, { signal });
+await Promise.all(Array.from({ length: 20 }, () => exec('true', [], { signal })));
+srv.close();
+console.log('done');`;
+      const file = path.join(t.dir, 'listeners.mts');
+      await fs.writeFile(file, script);
+      const { out, err } = await new Promise<{ out: string; err: string }>((resolve) => {
+        const c = spawn(process.execPath, ['--import', 'tsx', file], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+        let o = '';
+        let e = '';
+        c.stdout.on('data', (d) => (o += d));
+        c.stderr.on('data', (d) => (e += d));
+        c.on('close', () => resolve({ out: o, err: e }));
+      });
+      assert.match(out, /done/, err);
+      assert.doesNotMatch(err, /MaxListenersExceededWarning/);
+    });
     it('node-tar codes and ENOTEMPTY read as sentences', () => {
       assert.equal(tarErrorMessage('/x/go.tar.gz', Object.assign(new Error('TAR_BAD_ARCHIVE: Unrecognized archive format'), { code: 'TAR_BAD_ARCHIVE' })), 'cannot extract go.tar.gz: it is not a valid tar archive (truncated or corrupt)');
       assert.equal(tarErrorMessage('/x/e.tgz', Object.assign(new Error('x'), { code: 'ENOTEMPTY' })), 'cannot extract e.tgz: the directory is not empty (ENOTEMPTY)');

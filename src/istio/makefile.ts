@@ -16,8 +16,12 @@ export interface MakeVar extends Located {
 export function parseMakeVars(text: string, file: string): MakeVar[] {
   const out: MakeVar[] = [];
   text.split(/\r?\n/).forEach((raw, i) => {
-    const m = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*(\?=|:=|::=|\+=|=)\s*(.*?)\s*(?:#.*)?$/.exec(raw);
-    if (m) out.push({ name: m[1], op: m[2], value: m[3], file, line: i + 1 });
+    // The name and operator by regex; the value by indexOf, so a long run of spaces costs linear time.
+    const m = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*(\?=|:=|::=|\+=|=)/.exec(raw);
+    if (!m) return;
+    const rest = raw.slice(m[0].length);
+    const hash = rest.indexOf('#');
+    out.push({ name: m[1], op: m[2], value: (hash < 0 ? rest : rest.slice(0, hash)).trim(), file, line: i + 1 });
   });
   return out;
 }

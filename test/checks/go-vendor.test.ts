@@ -136,6 +136,21 @@ describe('fix go-vendor interrupted: vendor/ is restored, go dies with devenv, l
     assert.match(again.stdout, /go-vendor\]: nothing to do/);
   });
 
+  it('a hung go mod vendor is stopped at fix.commandTimeoutMs, says what it waited for, and vendor/ is restored', async (tc) => {
+    if (!requireReal(tc, 'go and python3', ok)) return;
+    const { root, env, vendorHash } = await fixture('hung');
+    await fs.writeFile(path.join(root, '.devenvrc.json'), JSON.stringify({ go: { proxy: `${slow.url}/` }, fix: { commandTimeoutMs: 2000 } }));
+    const r = await runCli(['fix', 'go-vendor', '--yes', '--json', '--dir', root, '--timeout', '60'], { env, timeoutMs: 90_000 });
+    assert.equal(r.code, 1);
+    const fix = (JSON.parse(r.stdout) as { fixes: { id: string; action: string; message?: string }[] }).fixes.find((f) => f.id === 'go-vendor')!;
+    assert.equal(fix.action, 'failed');
+    assert.match(fix.message ?? '', /go mod vendor did not finish within 2 s \(fix\.commandTimeoutMs\) and was stopped; the previous vendor\/ was restored/);
+    assert.ok(r.durationMs < 30_000, `took ${r.durationMs}ms`);
+    assert.equal(await treeHash(path.join(root, 'vendor')), vendorHash);
+    assert.deepEqual(await leftovers(root), []);
+    await waitFor(async () => (await processesUsing(root)).length === 0, 5_000, 'go stopped');
+  });
+
   it('a leftover beside a consistent vendor/ is removed, not restored over it', async (tc) => {
     if (!requireReal(tc, 'go and python3', ok)) return;
     const { root, env, unhang } = await fixture('stale');

@@ -9,6 +9,8 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { validateGoFile } from '../../src/features/goinstall.js';
 import { readBaseImages } from '../../src/istio/dockerfiles.js';
+import { parseMakeVars } from '../../src/istio/makefile.js';
+import { parseDotenv } from '../../src/platform/dotenv.js';
 import { readTextCapped, sweepLitter, tarErrorMessage } from '../../src/platform/files.js';
 import { asUnprivileged, istioFixture, repoRoot, runCli, runCliAs, tempEnv } from '../helpers/env.js';
 import { startCli } from '../helpers/procs.js';
@@ -37,6 +39,20 @@ describe('issue 12: hostile, huge and unreadable inputs; .env writes; messages',
         assert.notEqual(r.code, 0);
       });
     }
+    it('fix --revert kubectl-cache with an unreadable backup is an error naming it, not "nothing to revert"', async () => {
+      const root = await istioFixture(path.join(t.dir, 'unread-backup'), { files: { 'docker/Dockerfile.kubectl': 'FROM scratch\nADD kubectl /usr/bin/kubectl\n' } });
+      // Where kubectl-cache keeps its backup of this checkout, made unreadable.
+      const backups = path.join(t.env.XDG_DATA_HOME!, 'devenv', 'backups');
+      await fs.mkdir(backups, { recursive: true });
+      const r0 = await runCli(['fix', '--revert', 'kubectl-cache', '--json', '--dir', root], { env: t.env });
+      assert.match(r0.stdout, /nothing to revert/, 'no backup yet: nothing to revert');
+      await fs.chmod(backups, 0o000);
+      const r = await runCliAs(asUnprivileged(), ['fix', '--revert', 'kubectl-cache', '--dir', root], { env: t.env, timeoutMs: 60_000 });
+      await fs.chmod(backups, 0o755);
+      assert.doesNotMatch(r.stdout, /nothing to revert/);
+      assert.match(r.stdout + r.stderr, /backups.*permission denied \(EACCES\)/);
+      assert.notEqual(r.code, 0);
+    });
     it('an unreadable go.mod is an error naming it', async () => {
       const root = await istioFixture(path.join(t.dir, 'unread-gomod'));
       await fs.chmod(path.join(root, 'go.mod'), 0o000);
@@ -60,6 +76,20 @@ describe('issue 12: hostile, huge and unreadable inputs; .env writes; messages',
       assert.equal(r.code, 1);
       assert.match(r.stderr, /Makefile\.core\.mk is larger than 4 MiB \(5\.0 MiB\)/);
       assert.ok(r.durationMs < 15_000, `took ${r.durationMs}ms`);
+    });
+    it('parsing is linear: a 50k-space line in a Makefile or .env takes milliseconds, not seconds', () => {
+      const line = 'a' + ' '.repeat(50_000) + 'b';
+      for (const [what, parse] of [
+        ['Makefile', () => parseMakeVars(`X = ${line}\n`, 'Makefile.core.mk')],
+        ['.env', () => parseDotenv(`X=${line}\n`)],
+      ] as const) {
+        const started = Date.now();
+        parse();
+        assert.ok(Date.now() - started < 500, `${what}: ${Date.now() - started}ms`);
+      }
+      assert.equal(parseMakeVars(`X :=  a b  # c\n`, 'M')[0].value, 'a b');
+      assert.equal(parseDotenv('X=a b  # c\n').lines[0].entry?.value, 'a b');
+      assert.equal(parseDotenv('X=a#b\n').lines[0].entry?.value, 'a#b');
     });
     it('readTextCapped never reads past the cap (a FIFO-free /dev/zero stream)', async () => {
       await assert.rejects(readTextCapped('/dev/zero', 1024), /larger than 1 KiB/);

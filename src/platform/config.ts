@@ -2,11 +2,14 @@
  * Configuration: discovered in layers (user, repo, explicit), validated with
  * zod so that an unknown key or a wrong type names the file and the key.
  */
-import fs from 'node:fs/promises';
 import path from 'node:path';
 import { lilconfig, type Loader } from 'lilconfig';
 import type { z as Z } from 'zod';
-import { ConfigError } from './errors.js';
+import { ConfigError, DevenvError } from './errors.js';
+import { readTextCapped } from './files.js';
+
+/** Config files larger than this are refused (they are a few hundred bytes). */
+const CONFIG_MAX_BYTES = 1024 * 1024;
 
 /** Built on first use so that zod is loaded only when a config file exists. */
 function buildSchema(z: typeof Z) {
@@ -188,13 +191,14 @@ export async function validateConfig(file: string, data: unknown): Promise<Confi
 }
 
 export async function loadConfigFile(file: string): Promise<ConfigFile> {
-  let text: string;
+  let text: string | undefined;
   try {
-    text = await fs.readFile(file, 'utf8');
+    // A repo's .devenvrc.* is read from the tree: capped like every other file devenv reads there.
+    text = await readTextCapped(file, CONFIG_MAX_BYTES);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new ConfigError(file, code === 'ENOENT' ? 'file not found' : `cannot read: ${code ?? String(err)}`);
+    throw new ConfigError(file, err instanceof DevenvError ? err.message.replace(`${file} is`, 'the file is').replace(`cannot read ${file}: `, 'cannot read: ') : String(err));
   }
+  if (text === undefined) throw new ConfigError(file, 'file not found');
   return validateConfig(file, await parseText(file, text));
 }
 

@@ -11,7 +11,7 @@ import { validateGoFile } from '../../src/features/goinstall.js';
 import { readBaseImages } from '../../src/istio/dockerfiles.js';
 import { parseMakeVars } from '../../src/istio/makefile.js';
 import { parseDotenv } from '../../src/platform/dotenv.js';
-import { readTextCapped, sweepLitter, tarErrorMessage } from '../../src/platform/files.js';
+import { copyAtomic, readTextCapped, sweepLitter, tarErrorMessage, writeAtomic } from '../../src/platform/files.js';
 import { asUnprivileged, istioFixture, repoRoot, runCli, runCliAs, tempEnv } from '../helpers/env.js';
 import { startCli } from '../helpers/procs.js';
 
@@ -91,6 +91,18 @@ describe('issue 12: hostile, huge and unreadable inputs; .env writes; messages',
       assert.equal(parseDotenv('X=a b  # c\n').lines[0].entry?.value, 'a b');
       assert.equal(parseDotenv('X=a#b\n').lines[0].entry?.value, 'a#b');
     });
+    it('a config file over 1 MiB is refused naming it (exit 2); an unreadable one says permission denied', async () => {
+      const big = path.join(t.dir, 'big.json');
+      await fs.writeFile(big, JSON.stringify({ x: 'a'.repeat(2 * 1024 * 1024) }));
+      const r = await runCli(['doctor', '--config', big], { env: t.env });
+      assert.equal(r.code, 2);
+      assert.match(r.stderr, new RegExp(`${big.replace(/\./g, '\\.')}: the file is larger than 1 MiB \\(2\\.0 MiB\\)`));
+      const unr = path.join(t.dir, 'unreadable.json');
+      await fs.writeFile(unr, '{}', { mode: 0o000 });
+      const u = await runCliAs(asUnprivileged(), ['doctor', '--config', unr], { env: t.env });
+      assert.equal(u.code, 2);
+      assert.match(u.stderr, /unreadable\.json: cannot read: permission denied \(EACCES\)/);
+    });
     it('readTextCapped never reads past the cap (a FIFO-free /dev/zero stream)', async () => {
       await assert.rejects(readTextCapped('/dev/zero', 1024), /larger than 1 KiB/);
     });
@@ -162,6 +174,28 @@ describe('issue 12: hostile, huge and unreadable inputs; .env writes; messages',
         const next = await runCli(['env', 'init', '--dir', root, '--hub', 'docker.io/new', '--tag', 't1'], { env: t.env, timeoutMs: 60_000 });
         assert.equal(next.code, 0, next.stderr);
       }
+    });
+  });
+
+  describe('edits go through symlinks (item 4)', () => {
+    it('writeAtomic and copyAtomic replace a symlinked file\'s target, keep the link and the target\'s mode', async () => {
+      const dir = path.join(t.dir, 'links');
+      await fs.mkdir(path.join(dir, 'real'), { recursive: true });
+      const target = path.join(dir, 'real', 'Dockerfile.kubectl');
+      await fs.writeFile(target, 'FROM a\n', { mode: 0o640 });
+      await fs.chmod(target, 0o640);
+      const link = path.join(dir, 'Dockerfile.kubectl');
+      await fs.symlink('real/Dockerfile.kubectl', link);
+      await writeAtomic(link, 'FROM b\n');
+      assert.ok((await fs.lstat(link)).isSymbolicLink());
+      assert.equal(await fs.readFile(target, 'utf8'), 'FROM b\n');
+      assert.equal((await fs.stat(target)).mode & 0o777, 0o640);
+      const src = path.join(dir, 'backup');
+      await fs.writeFile(src, 'FROM c\n');
+      await copyAtomic(src, link);
+      assert.ok((await fs.lstat(link)).isSymbolicLink());
+      assert.equal(await fs.readFile(target, 'utf8'), 'FROM c\n');
+      assert.deepEqual((await fs.readdir(path.join(dir, 'real'))), ['Dockerfile.kubectl']);
     });
   });
 

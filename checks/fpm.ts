@@ -48,7 +48,13 @@ export const fpm = {
       command: { cmd: 'gem', args },
       consent: true,
       run: async (c) => {
-        const r = await c.exec('gem', args, { timeoutMs: 10 * 60_000 });
+        const limit = c.config.fix.commandTimeoutMs;
+        const r = await c.exec('gem', args, { timeoutMs: limit });
+        if (r.timedOut) {
+          throw new DevenvError(`gem install fpm from ${source} did not finish within ${Math.round(limit / 1000)} s (fix.commandTimeoutMs) and was stopped`, {
+            suggestions: ['Raise fix.commandTimeoutMs in the devenv config if it is merely slow, or check gem.source.'],
+          });
+        }
         if (r.notFound) throw new DevenvError('gem: command not found (install ruby first: devenv fix ruby)');
         if (!r.ok) {
           const tail = (r.stderr || r.stdout).trim().split('\n').filter(Boolean).slice(-3).join(' ');

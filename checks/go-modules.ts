@@ -27,7 +27,7 @@ export const goModules = {
   category: 'repository',
   needs: ['go-version'],
   description: 'Every module the build needs is already in the module cache: `GOFLAGS=-mod=mod GOPROXY=off go mod download` succeeds in the checkout (no network needed).',
-  fixDescription: 'Runs `GO111MODULE=on go mod download` in the checkout, with GOPROXY from go.proxy when configured.',
+  fixDescription: 'Runs `GO111MODULE=on go mod download` in the checkout, with GOPROXY from go.proxy when configured, stopped after fix.commandTimeoutMs (default 20 min).',
   appliesTo: (ctx) => (!ctx.root ? 'not in an Istio checkout' : ctx.project?.goMod.module ? true : 'no go.mod (dep-era checkout)'),
   async run(ctx): Promise<CheckResult> {
     const go = await goFor(ctx);
@@ -55,7 +55,13 @@ export const goModules = {
           describe: `${prefix} ${formatCommand(go, ['mod', 'download'])}  (in ${ctx.root})`,
           command: { cmd: go, args: ['mod', 'download'] },
           run: async (c) => {
-            const r = await c.exec(go, ['mod', 'download'], { cwd: c.root!, env: goEnv(c, extra), timeoutMs: 30 * 60_000 });
+            const limit = c.config.fix.commandTimeoutMs;
+            const r = await c.exec(go, ['mod', 'download'], { cwd: c.root!, env: goEnv(c, extra), timeoutMs: limit, tree: true });
+            if (r.timedOut) {
+              throw new DevenvError(`go mod download did not finish within ${Math.round(limit / 1000)} s (fix.commandTimeoutMs) and was stopped`, {
+                suggestions: ['Raise fix.commandTimeoutMs in the devenv config if it is merely slow, or check go.proxy (GOPROXY).'],
+              });
+            }
             if (!r.ok) throw new DevenvError(`go mod download failed: ${tail(r.stderr || r.stdout)}`, { suggestions: ['Check go.proxy (GOPROXY) in the devenv config.'] });
           },
         },

@@ -4,7 +4,7 @@ import { createReadStream } from 'node:fs';
 import path from 'node:path';
 import type { CheckResult, FixPlan, FixStep } from '../src/engine/check.js';
 import type { IstioContext as Context } from '../src/istio/project.js';
-import { copyAtomic, exists, isExecutableFile, writeAtomic } from '../src/platform/files.js';
+import { copyAtomic, fileError, isAbsent, isExecutableFile, writeAtomic } from '../src/platform/files.js';
 import { progressLogger } from '../src/platform/download.js';
 import { describeUrl } from '../src/platform/mirrors.js';
 import { actionStep } from '../src/features/steps.js';
@@ -34,8 +34,9 @@ const recordPath = (backup: string) => `${backup}.devenv.json`;
 async function readRecord(ctx: Context, backup: string): Promise<EditRecord | undefined> {
   try {
     return JSON.parse(await ctx.fs.readFile(recordPath(backup), 'utf8')) as EditRecord;
-  } catch {
-    return undefined;
+  } catch (err) {
+    if (err instanceof SyntaxError || isAbsent(err)) return undefined;
+    throw fileError('read', recordPath(backup), err);
   }
 }
 
@@ -63,15 +64,28 @@ async function readState(ctx: Context): Promise<State | undefined> {
   let text: string;
   try {
     text = await ctx.fs.readFile(dockerfile, 'utf8');
-  } catch {
-    return undefined;
+  } catch (err) {
+    if (isAbsent(err)) return undefined;
+    throw fileError('read', dockerfile, err);
   }
   const add = parseKubectlAdd(text);
   if (!add) return undefined;
   const backup = backupPath(ctx);
-  const hasBackup = await exists(backup);
+  // An unreadable backup (or backups dir) is an error naming it, never "no backup".
+  const hasBackup = await ctx.fs.stat(backup).then(
+    () => true,
+    (err: unknown) => {
+      if (isAbsent(err)) return false;
+      throw fileError('read', backup, err);
+    },
+  );
   let url = add.url;
-  if (add.rewritten && hasBackup) url = parseKubectlAdd(await ctx.fs.readFile(backup, 'utf8'))?.url;
+  if (add.rewritten && hasBackup) {
+    const b = await ctx.fs.readFile(backup, 'utf8').catch((err: unknown) => {
+      throw fileError('read', backup, err);
+    });
+    url = parseKubectlAdd(b)?.url;
+  }
   const dest = path.join(computeLayout(ctx).dockerBuildTop, 'docker.kubectl', 'kubectl');
   return { dockerfile, line: add.line, url, version: url ? kubectlVersion(url) : undefined, rewritten: add.rewritten, backup, hasBackup, dest };
 }

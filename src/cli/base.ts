@@ -1,5 +1,6 @@
 /** Shared command plumbing: output, reporters, and user errors without stack traces. */
 import { Command, Errors, Flags } from '@oclif/core';
+import { installSignalHandlers } from '../platform/cleanup.js';
 import { DevenvError } from '../platform/errors.js';
 import { redact } from '../platform/redact.js';
 import { humanReporter } from '../engine/reporters/human.js';
@@ -36,6 +37,15 @@ export function splitIds(values: string[] | undefined): string[] | undefined {
 }
 
 export abstract class BaseCommand extends Command {
+  /** Ctrl-C / SIGTERM / SIGHUP: run registered cleanups (restore vendor/, stop subprocess trees), then exit 128+n. */
+  override async init(): Promise<void> {
+    await super.init();
+    installSignalHandlers(
+      (code) => process.exit(code),
+      (line) => process.stderr.write(line + '\n'),
+    );
+  }
+
   protected override async catch(err: Error & { exitCode?: number; oclif?: { exit?: number } }): Promise<unknown> {
     if (err instanceof DevenvError) {
       const lines = [`Error: ${redact(err.message, process.env)}`];
@@ -47,7 +57,13 @@ export abstract class BaseCommand extends Command {
     if (err instanceof Errors.CLIError || (err as { oclif?: unknown }).oclif) {
       // oclif's own parse errors: unknown flag, bad value. Usage errors exit 2.
       const exit = err.oclif?.exit;
-      process.stderr.write(`Error: ${redact(err.message.split('\n')[0], process.env)}\nSee: devenv ${this.id ?? ''} --help\n`);
+      // Keep the reason ("Parsing --timeout / Expected an integer but received: abc"), drop oclif's own help pointer.
+      const reason = err.message
+        .split('\n')
+        .map((l) => l.trim())
+        .filter((l) => l && !/^See more help with/.test(l))
+        .join(': ');
+      process.stderr.write(`Error: ${redact(reason, process.env)}\nSee: devenv ${this.id ?? ''} --help\n`);
       process.exitCode = typeof exit === 'number' && exit !== 1 ? exit : 2;
       return;
     }

@@ -4,6 +4,7 @@ import { allChecks } from '../../checks/index.js';
 import { BaseCommand, commonFlags, reporterFor } from '../cli/base.js';
 import { askConsent, pickChecks } from '../engine/reporters/prompts.js';
 import { fix } from '../engine/run.js';
+import { sweepTempDir } from '../platform/files.js';
 
 export default class Fix extends BaseCommand {
   static override summary = 'Fix failing checks: install tools, retag mirrored images, prefetch artifacts, then re-check.';
@@ -29,6 +30,8 @@ Exit status: 0 when every selected check passes afterwards, 1 otherwise, 2 for u
   async run(): Promise<void> {
     const { flags, argv } = await this.parse(Fix);
     const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY) && !flags.json;
+    // Temp tarballs and work dirs of earlier runs that were killed (their pid is gone).
+    if (!flags['dry-run']) await sweepTempDir().catch(() => []);
     const { exitCode } = await fix({
       version: this.config.version,
       reporter: reporterFor(flags),

@@ -98,6 +98,7 @@ export async function fix(opts: FixRunOptions): Promise<{ exitCode: number; outc
   const selected = opts.revert ? ids.map((id) => known.get(id)!) : selectChecks(opts.checks, { only: targets });
   const outcomes = await runFixes(selected, ctx, {
     timeoutMs,
+    fixTimeoutMs: ctx.config.fix.timeoutMs,
     dryRun: opts.dryRun,
     yes: opts.yes,
     revert: opts.revert,

@@ -10,6 +10,7 @@ import path from 'node:path';
 import type { Context } from '../engine/context.js';
 import { progressLogger } from '../platform/download.js';
 import { DevenvError } from '../platform/errors.js';
+import { describeFsError, sweepLitter, tarErrorMessage } from '../platform/files.js';
 import { goRoot, toolchainsDir } from './toolchains.js';
 import { compareGoVersions, parseGoVersion } from '../platform/versions.js';
 
@@ -108,14 +109,28 @@ export function pickRelease(
   return undefined;
 }
 
+/** Names from the download index become paths: a version is `go1.13.15` (or `go1.21rc2`), a file name one plain name. */
+export function validateGoFile(release: GoRelease, file: GoFile, indexUrl = 'the Go download index'): void {
+  if (typeof release.version !== 'string' || !/^go\d+(\.\d+){0,2}([a-z]+\d+)?$/.test(release.version)) {
+    throw new DevenvError(`${indexUrl}: refusing release version ${JSON.stringify(String(release.version).slice(0, 80))}: not a Go version such as go1.13.15`);
+  }
+  const name = file.filename;
+  if (typeof name !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9._+-]*$/.test(name) || name.includes('..') || name.length > 255) {
+    throw new DevenvError(`${indexUrl}: refusing file name ${JSON.stringify(String(name).slice(0, 80))} of ${release.version}: not a plain file name`);
+  }
+}
+
 /** Installs; returns the GOROOT. A no-op when that version is already installed. */
 export async function installGo(ctx: Context, release: GoRelease, file: GoFile): Promise<string> {
+  validateGoFile(release, file);
   const version = release.version.replace(/^go/, '');
   const dest = goRoot(ctx, version);
   if (await exists(ctx, path.join(dest, 'bin', 'go'))) return dest;
   const base = toolchainsDir(ctx);
   await ctx.fs.mkdir(base, { recursive: true });
-  const tmp = path.join(base, `.go${version}.${randomBytes(4).toString('hex')}.tmp`);
+  // Work dirs of interrupted installs (.go<ver>.devenv-<pid>-<hex>.tmp, or untagged ones from older devenv).
+  await sweepLitter(base, { extra: /^\.go[0-9][^/]*\.tmp$/ });
+  const tmp = path.join(base, `.go${version}.devenv-${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
   await ctx.fs.mkdir(tmp);
   try {
     const archive = path.join(tmp, file.filename);
@@ -129,13 +144,29 @@ export async function installGo(ctx: Context, release: GoRelease, file: GoFile):
     const tar = await import('tar');
     const out = path.join(tmp, 'x');
     await ctx.fs.mkdir(out);
-    await tar.x({ file: archive, cwd: out, strict: true });
+    try {
+      await tar.x({ file: archive, cwd: out, strict: true });
+    } catch (err) {
+      throw new DevenvError(tarErrorMessage(archive, err), { cause: err });
+    }
     const extracted = path.join(out, 'go');
     const r = await ctx.exec(path.join(extracted, 'bin', 'go'), ['version'], { env: { ...ctx.env, GOROOT: extracted, GOTOOLCHAIN: 'local' }, cwd: '/' });
     if (!r.ok || !r.stdout.includes(`go${version}`)) {
       throw new DevenvError(`the extracted Go does not run as go${version}: ${(r.stderr || r.stdout).trim().split('\n')[0] ?? `exit ${r.exitCode}`}`);
     }
-    await ctx.fs.rename(extracted, dest);
+    try {
+      await ctx.fs.rename(extracted, dest);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      // Another devenv finished the same install first: use it.
+      if ((code === 'ENOTEMPTY' || code === 'EEXIST') && (await exists(ctx, path.join(dest, 'bin', 'go')))) return dest;
+      throw new DevenvError(
+        code === 'ENOTEMPTY' || code === 'EEXIST'
+          ? `cannot install go${version} at ${dest}: a directory is already there and it is not a complete Go (no bin/go)`
+          : `cannot install go${version} at ${dest}: ${describeFsError(err)}`,
+        { suggestions: code === 'ENOTEMPTY' || code === 'EEXIST' ? [`Look at it, then remove it if it is a leftover: rm -rf ${dest}`] : [] },
+      );
+    }
     return dest;
   } finally {
     await ctx.fs.rm(tmp, { recursive: true, force: true });

@@ -25,15 +25,25 @@ export function execStep(cmd: string, args: string[], opts: ExecStepOptions = {}
     consent: opts.consent,
     run: async (ctx: Context<unknown>) => {
       const env = opts.extraEnv ? { ...(opts.env ?? ctx.env), ...opts.extraEnv } : opts.env;
-      const r = await ctx.exec(cmd, args, { ...opts, env });
+      // Every step is bounded: its own limit, else fix.commandTimeoutMs (documented, configurable).
+      const timeoutMs = opts.timeoutMs ?? ctx.config.fix.commandTimeoutMs;
+      const r = await ctx.exec(cmd, args, { ...opts, env, timeoutMs });
       if (r.notFound) throw new DevenvError(`${cmd}: command not found`);
-      if (r.timedOut) throw new DevenvError(`${formatCommand(cmd, args)} timed out after ${Math.round((opts.timeoutMs ?? 0) / 1000)}s`);
+      if (r.timedOut) {
+        throw new DevenvError(`${formatCommand(cmd, args)} did not finish within ${formatSeconds(timeoutMs)}${opts.timeoutMs === undefined ? ' (fix.commandTimeoutMs)' : ''} and was stopped`, {
+          suggestions: opts.timeoutMs === undefined ? ['Raise fix.commandTimeoutMs in the devenv config if it is merely slow.'] : [],
+        });
+      }
       if (!r.ok) {
         const tail = (r.stderr || r.stdout).trim().split('\n').slice(-5).join('\n');
         throw new DevenvError(`${formatCommand(cmd, args)} exited ${r.exitCode ?? 'abnormally'}${tail ? `: ${tail}` : ''}`);
       }
     },
   };
+}
+
+function formatSeconds(ms: number): string {
+  return ms < 10_000 ? `${(ms / 1000).toFixed(1).replace(/\.0$/, '')} s` : `${Math.round(ms / 1000)} s`;
 }
 
 /** An instruction devenv cannot carry out itself; the re-check tells whether the user did. */

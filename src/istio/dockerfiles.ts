@@ -4,6 +4,7 @@
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { readTextCapped } from '../platform/files.js';
 
 export interface FromRef {
   /** The image reference after ARG substitution. */
@@ -163,11 +164,8 @@ export async function readBaseImages(root: string, signal?: AbortSignal): Promis
   const files = await findDockerfiles(root, signal);
   const all = await Promise.all(
     files.map(async (f) => {
-      try {
-        return parseFroms(await fs.readFile(path.join(root, f), 'utf8'), f);
-      } catch {
-        return [];
-      }
+      const text = await readTextCapped(path.join(root, f));
+      return text === undefined ? [] : parseFroms(text, f);
     }),
   );
   return all.flat();

@@ -1,6 +1,6 @@
 /** Facts about an Istio checkout that several checks share. */
-import fs from 'node:fs/promises';
 import path from 'node:path';
+import { readTextCapped } from '../platform/files.js';
 import { readGoMod, type GoMod, type Located } from './gomod.js';
 import { findMakeVar, readMakeVars, type MakeVar } from './makefile.js';
 
@@ -19,10 +19,11 @@ export async function readIstioFacts(root: string): Promise<IstioFacts> {
   const facts: IstioFacts = { root, goMod: goMod ?? {}, makeVars };
   const gvr = findMakeVar(makeVars, 'GO_VERSION_REQUIRED');
   if (gvr && /^\d+\.\d+(\.\d+)?$/.test(gvr.value)) facts.goVersionRequired = gvr;
-  try {
-    const v = (await fs.readFile(path.join(root, 'VERSION'), 'utf8')).trim().split(/\r?\n/)[0];
+  const text = await readTextCapped(path.join(root, 'VERSION'));
+  if (text !== undefined) {
+    const v = text.trim().split(/\r?\n/)[0];
     if (v) facts.version = { value: v, file: 'VERSION', line: 1 };
-  } catch {
+  } else {
     const v = findMakeVar(makeVars, 'VERSION');
     if (v && v.value && !v.value.includes('$')) facts.version = v;
   }

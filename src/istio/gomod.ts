@@ -1,6 +1,6 @@
 /** Reads go.mod: module path, `go` directive and `toolchain` line, with line numbers. */
-import fs from 'node:fs/promises';
 import path from 'node:path';
+import { readTextCapped } from '../platform/files.js';
 
 export interface Located<T = string> {
   value: T;
@@ -31,12 +31,10 @@ export function parseGoMod(text: string, file = 'go.mod'): GoMod {
   return out;
 }
 
+/** undefined when there is no go.mod; an unreadable or oversized one is an error naming it. */
 export async function readGoMod(root: string): Promise<GoMod | undefined> {
-  try {
-    return parseGoMod(await fs.readFile(path.join(root, 'go.mod'), 'utf8'));
-  } catch {
-    return undefined;
-  }
+  const text = await readTextCapped(path.join(root, 'go.mod'));
+  return text === undefined ? undefined : parseGoMod(text);
 }
 
 export const ISTIO_MODULE = 'istio.io/istio';

@@ -10,9 +10,9 @@
  * by bash, as the shell would, so `HUB=docker.io/$USER` means what it says.
  */
 import path from 'node:path';
+import { readTextCapped } from '../platform/files.js';
 import type { IstioContext as Context } from './project.js';
 import { get, parseDotenv } from '../platform/dotenv.js';
-import { readTextFile } from '../platform/files.js';
 import { parseMakeVars } from './makefile.js';
 
 export interface Setting {
@@ -46,7 +46,7 @@ export async function readHubTag(ctx: Context): Promise<HubTag> {
   const out: HubTag = { dotenv: {} };
   if (!ctx.root) return out;
   const dotenvFile = path.join(ctx.root, '.env');
-  const [dotenvText, rcText] = await Promise.all([readTextFile(dotenvFile), readTextFile(path.join(ctx.root, '.istiorc.mk'))]);
+  const [dotenvText, rcText] = await Promise.all([readTextCapped(dotenvFile), readTextCapped(path.join(ctx.root, '.istiorc.mk'))]);
   const rc = rcText === undefined ? [] : parseMakeVars(rcText, '.istiorc.mk');
   const dotenv = dotenvText === undefined ? undefined : parseDotenv(dotenvText);
   const evaluated = dotenv && (await evalDotenv(ctx, dotenvFile));

@@ -4,12 +4,13 @@
  * and the env vars that override it), bin/init_helm.sh (HELM_VER), and the
  * output layout of that release line (GOPATH-derived in 1.1–1.4, ./out later).
  */
-import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { IstioContext as Context } from './project.js';
 import { where } from './facts.js';
 import type { Located } from './gomod.js';
 import type { MakeVar } from './makefile.js';
+import { DevenvError } from '../platform/errors.js';
+import { readTextCapped } from '../platform/files.js';
 
 /** `NAME=${NAME:-default}`, `export NAME=value`, `: ${NAME:=default}` assignments in a shell script. */
 export interface ShellVar {
@@ -64,22 +65,26 @@ export interface ProxySha extends Located {
 
 /** PROXY_REPO_SHA: the environment, else istio.deps (a JSON list of {name, lastStableSHA}). */
 export async function readProxySha(ctx: Context): Promise<ProxySha | undefined> {
+  if (ctx.env.PROXY_REPO_SHA && !/^[0-9a-f]{7,40}$/.test(ctx.env.PROXY_REPO_SHA)) {
+    throw new DevenvError(`PROXY_REPO_SHA in the environment is not a git SHA (7–40 hex digits): ${JSON.stringify(ctx.env.PROXY_REPO_SHA.slice(0, 80))}`);
+  }
   if (ctx.env.PROXY_REPO_SHA) return { value: ctx.env.PROXY_REPO_SHA, file: 'env PROXY_REPO_SHA', line: 0, fromEnv: true };
   if (!ctx.root) return undefined;
-  let text: string;
-  try {
-    text = await fs.readFile(path.join(ctx.root, 'istio.deps'), 'utf8');
-  } catch {
-    return undefined;
-  }
+  const text = await readTextCapped(path.join(ctx.root, 'istio.deps'));
+  if (text === undefined) return undefined;
   try {
     const deps = JSON.parse(text) as { name?: string; lastStableSHA?: string }[];
     const entry = Array.isArray(deps) ? deps.find((d) => d.name === 'PROXY_REPO_SHA') : undefined;
     if (entry?.lastStableSHA) {
       const idx = text.split('\n').findIndex((l) => l.includes(entry.lastStableSHA!));
+      // It becomes part of file names (envoy-<SHA>) and URLs: never a path like ../../x.
+      if (!/^[0-9a-f]{7,40}$/.test(entry.lastStableSHA)) {
+        throw new DevenvError(`istio.deps:${idx + 1}: lastStableSHA of PROXY_REPO_SHA is not a git SHA (7–40 hex digits): ${JSON.stringify(entry.lastStableSHA.slice(0, 80))}`);
+      }
       return { value: entry.lastStableSHA, file: 'istio.deps', line: idx + 1 };
     }
-  } catch {
+  } catch (err) {
+    if (err instanceof DevenvError) throw err;
     // fall through to a line scan (the scripts themselves grep it)
   }
   const lines = text.split('\n');
@@ -155,11 +160,7 @@ export function computeLayout(ctx: Context): Layout {
 }
 
 async function readText(ctx: Context, rel: string): Promise<string | undefined> {
-  try {
-    return await fs.readFile(path.join(ctx.root!, rel), 'utf8');
-  } catch {
-    return undefined;
-  }
+  return readTextCapped(path.join(ctx.root!, rel));
 }
 
 export interface EnvoyArtifact {

@@ -1,6 +1,6 @@
 /** Variables read from an Istio checkout's Makefiles, with their file and line. */
-import fs from 'node:fs/promises';
 import path from 'node:path';
+import { readTextCapped } from '../platform/files.js';
 import type { Located } from './gomod.js';
 
 /** Makefiles in the order make reads them for the variables devenv needs. */
@@ -16,10 +16,12 @@ export interface MakeVar extends Located {
 export function parseMakeVars(text: string, file: string): MakeVar[] {
   const out: MakeVar[] = [];
   text.split(/\r?\n/).forEach((raw, i) => {
-    const m0 = /^\s*(?:export\s+)?([A-Za-z_]\w*)\s*(\?=|::=|:=|\+=|=)(.*)$/.exec(raw);
-    const hash = m0 ? m0[3].indexOf('#') : -1;
-    const m = m0 && [m0[0], m0[1], m0[2], (hash < 0 ? m0[3] : m0[3].slice(0, hash)).trim()];
-    if (m) out.push({ name: m[1], op: m[2], value: m[3], file, line: i + 1 });
+    // The name and operator by regex; the value by indexOf, so a long run of spaces costs linear time.
+    const m = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*(\?=|:=|::=|\+=|=)/.exec(raw);
+    if (!m) return;
+    const rest = raw.slice(m[0].length);
+    const hash = rest.indexOf('#');
+    out.push({ name: m[1], op: m[2], value: (hash < 0 ? rest : rest.slice(0, hash)).trim(), file, line: i + 1 });
   });
   return out;
 }
@@ -27,11 +29,9 @@ export function parseMakeVars(text: string, file: string): MakeVar[] {
 export async function readMakeVars(root: string): Promise<MakeVar[]> {
   const all: MakeVar[] = [];
   for (const f of MAKEFILES) {
-    try {
-      all.push(...parseMakeVars(await fs.readFile(path.join(root, f), 'utf8'), f));
-    } catch {
-      // absent in this release line
-    }
+    // Absent in this release line: skipped. Unreadable or oversized: an error naming it.
+    const text = await readTextCapped(path.join(root, f));
+    if (text !== undefined) all.push(...parseMakeVars(text, f));
   }
   return all;
 }

@@ -2,11 +2,14 @@
  * Configuration: discovered in layers (user, repo, explicit), validated with
  * zod so that an unknown key or a wrong type names the file and the key.
  */
-import fs from 'node:fs/promises';
 import path from 'node:path';
 import { lilconfig, type Loader } from 'lilconfig';
 import type { z as Z } from 'zod';
-import { ConfigError } from './errors.js';
+import { ConfigError, DevenvError } from './errors.js';
+import { readTextCapped } from './files.js';
+
+/** Config files larger than this are refused (they are a few hundred bytes). */
+const CONFIG_MAX_BYTES = 1024 * 1024;
 
 /** Built on first use so that zod is loaded only when a config file exists. */
 function buildSchema(z: typeof Z) {
@@ -59,6 +62,16 @@ function buildSchema(z: typeof Z) {
       })
       .partial()
       .strict(),
+    // Limits of fix steps (issue 12 item 16): every wait of a fix is bounded and named.
+    fix: z
+      .object({
+        /** one check's whole fix plan */
+        timeoutMs: z.number().int().positive(),
+        /** one long subprocess of a fix step (go mod download, go mod vendor) */
+        commandTimeoutMs: z.number().int().positive(),
+      })
+      .partial()
+      .strict(),
     docker: z
       .object({
         /** argv of a command that starts the daemon, e.g. ["systemctl","start","docker"] */
@@ -98,6 +111,7 @@ export interface Config {
   checksums: Record<string, string>;
   images: { digests: Record<string, string>; upstreamTimeoutMs: number };
   download: { upstreamTimeoutMs: number; timeoutMs: number; retries: number };
+  fix: { timeoutMs: number; commandTimeoutMs: number };
   docker: NonNullable<ConfigFile['docker']>;
   pilot: NonNullable<ConfigFile['pilot']>;
   /** Files that were read, in the order applied. */
@@ -117,6 +131,7 @@ export function defaultConfig(): Config {
     checksums: {},
     images: { digests: {}, upstreamTimeoutMs: 15_000 },
     download: { upstreamTimeoutMs: 5_000, timeoutMs: 30_000, retries: 3 },
+    fix: { timeoutMs: 30 * 60_000, commandTimeoutMs: 20 * 60_000 },
     docker: {},
     pilot: {},
     files: [],
@@ -137,7 +152,12 @@ async function parseText(file: string, text: string): Promise<unknown> {
       const line = e.linePos?.[0]?.line;
       throw new ConfigError(line ? `${file}:${line}` : file, `invalid YAML: ${e.message.replace(/ at line \d+, column \d+:?/, "").split('\n')[0]}`);
     }
-    return doc.toJS();
+    try {
+      return doc.toJS({ maxAliasCount: 100 });
+    } catch (err) {
+      // e.g. an alias bomb: "Excessive alias count indicates a resource exhaustion attack"
+      throw new ConfigError(file, `invalid YAML: ${err instanceof Error ? err.message : String(err)}`);
+    }
   }
   try {
     return JSON.parse(text);
@@ -171,13 +191,14 @@ export async function validateConfig(file: string, data: unknown): Promise<Confi
 }
 
 export async function loadConfigFile(file: string): Promise<ConfigFile> {
-  let text: string;
+  let text: string | undefined;
   try {
-    text = await fs.readFile(file, 'utf8');
+    // A repo's .devenvrc.* is read from the tree: capped like every other file devenv reads there.
+    text = await readTextCapped(file, CONFIG_MAX_BYTES);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new ConfigError(file, code === 'ENOENT' ? 'file not found' : `cannot read: ${code ?? String(err)}`);
+    throw new ConfigError(file, err instanceof DevenvError ? err.message.replace(`${file} is`, 'the file is').replace(`cannot read ${file}: `, 'cannot read: ') : String(err));
   }
+  if (text === undefined) throw new ConfigError(file, 'file not found');
   return validateConfig(file, await parseText(file, text));
 }
 
@@ -195,6 +216,7 @@ function merge(base: Config, layer: ConfigFile, file: string): Config {
   if (layer.images?.digests) out.images.digests = { ...out.images.digests, ...layer.images.digests };
   if (layer.images?.upstreamTimeoutMs) out.images.upstreamTimeoutMs = layer.images.upstreamTimeoutMs;
   if (layer.download) out.download = { ...out.download, ...layer.download };
+  if (layer.fix) out.fix = { ...out.fix, ...layer.fix };
   if (layer.docker) out.docker = { ...out.docker, ...layer.docker };
   if (layer.pilot) out.pilot = { ...out.pilot, ...layer.pilot, ports: { ...out.pilot.ports, ...layer.pilot.ports } };
   out.files.push(file);

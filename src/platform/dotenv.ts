@@ -49,7 +49,15 @@ function parseValue(rest: string): { value: string; raw: string; suffix: string;
     const close = end < 0 ? rest.length : end;
     return { value: rest.slice(1, close), raw: rest.slice(0, close + 1), suffix: rest.slice(close + 1), quote: "'" };
   }
-  const raw = beforeComment(rest).trimEnd();
+  // A comment starts at whitespace followed by #. Scanned, not matched with a lazy regex: linear however long the line.
+  let cut = rest.length;
+  for (let i = 1; i < rest.length; i++) {
+    if (rest[i] === '#' && /\s/.test(rest[i - 1])) {
+      cut = i;
+      break;
+    }
+  }
+  const raw = rest.slice(0, cut).trimEnd();
   return { value: raw, raw, suffix: rest.slice(raw.length), quote: '' };
 }
 
@@ -111,12 +119,4 @@ export function set(doc: DotenvDoc, key: string, value: string): DotenvDoc {
 
 export function serialize(doc: DotenvDoc): string {
   return doc.lines.map((l) => l.text + l.eol).join('');
-}
-
-/** `rest` up to a ` #` comment (whitespace then #), in one linear pass. */
-function beforeComment(rest: string): string {
-  for (let i = 1; i < rest.length; i++) {
-    if (rest[i] === '#' && /\s/.test(rest[i - 1])) return rest.slice(0, i);
-  }
-  return rest;
 }

@@ -12,6 +12,8 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Config } from './config.js';
 import { DevenvError, errorMessage } from './errors.js';
+import { onAbort as subscribeAbort } from './abort.js';
+import { sweepLitter } from './files.js';
 import { candidateUrls } from './mirrors.js';
 import { redactUrl } from './redact.js';
 
@@ -156,8 +158,9 @@ function describeFailures(what: string, attempts: Attempt[]): DevenvError {
 
 const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve) => {
-    const t = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+    let off = () => {};
+    const t = setTimeout(() => (off(), resolve()), ms);
+    off = subscribeAbort(signal, () => (clearTimeout(t), resolve()));
   });
 
 export function parseChecksumFile(text: string): string | undefined {
@@ -238,7 +241,7 @@ export function createDownloader(config: Config, cacheDir?: string): Downloader 
     const { default: fetch } = await import('node-fetch');
     const ctl = new AbortController();
     const onAbort = () => ctl.abort();
-    opts.signal?.addEventListener('abort', onAbort, { once: true });
+    subscribeAbort(opts.signal, onAbort); // one listener per signal, however many requests (no MaxListenersExceededWarning)
     const timer = setTimeout(() => ctl.abort(), timeoutMs);
     try {
       const res = await fetch(url, { signal: ctl.signal, headers: opts.headers, redirect: 'follow', compress: false });
@@ -358,6 +361,7 @@ export function createDownloader(config: Config, cacheDir?: string): Downloader 
 
     const dir = path.dirname(opts.dest);
     await fs.mkdir(dir, { recursive: true });
+    await sweepLitter(dir, { base: path.basename(opts.dest) }); // .part files of an interrupted earlier run
     const tmp = path.join(dir, `.${path.basename(opts.dest)}.${randomBytes(4).toString('hex')}.part`);
     try {
       // 1. The shared cache: no network at all.

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { DevenvError, errorMessage } from './errors.js';
+import { DevenvError } from './errors.js';
 
 export async function exists(p: string): Promise<boolean> {
   try {
@@ -23,39 +23,294 @@ export async function isExecutableFile(p: string): Promise<boolean> {
   }
 }
 
+/** Errors that mean "there is no such file" (everything else is a real failure to read). */
+export function isAbsent(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  return code === 'ENOENT' || code === 'ENOTDIR';
+}
+
+const REASONS: Record<string, string> = {
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EISDIR: 'it is a directory',
+  EIO: 'input/output error',
+  ELOOP: 'too many levels of symbolic links',
+  ENAMETOOLONG: 'the name is too long',
+  EMFILE: 'too many open files',
+  ENFILE: 'too many open files in the system',
+  ENOTEMPTY: 'the directory is not empty',
+  EEXIST: 'it already exists',
+  ENOSPC: 'no space left on the device',
+  EROFS: 'the file system is read-only',
+  EXDEV: 'it is on another file system',
+  EBUSY: 'it is busy',
+};
+
+/** `EACCES` → "permission denied (EACCES)": a plain sentence with the code kept for searching. */
+export function describeFsError(err: unknown): string {
+  const e = err as NodeJS.ErrnoException | undefined;
+  const code = e?.code;
+  if (code && REASONS[code]) return `${REASONS[code]} (${code})`;
+  if (code) return code;
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** An error naming the file and what went wrong, e.g. "cannot read /src/go.mod: permission denied (EACCES)". */
+export function fileError(verb: string, file: string, err: unknown): DevenvError {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  const suggestions = code === 'EACCES' || code === 'EPERM' ? [`Check its permissions: ls -l ${file}`] : [];
+  return new DevenvError(`cannot ${verb} ${file}: ${describeFsError(err)}`, { suggestions, cause: err });
+}
+
+/** The largest file devenv reads from a tree (Makefiles, Dockerfiles, istio.deps, go.mod, .env). Istio's largest is far below 1 MiB. */
+export const TREE_FILE_MAX_BYTES = 4 * 1024 * 1024;
+
+function human(n: number): string {
+  return n >= 1024 * 1024 ? `${(n / 1024 / 1024).toFixed(n % (1024 * 1024) === 0 ? 0 : 1)} MiB` : n >= 1024 ? `${Math.round(n / 1024)} KiB` : `${n} bytes`;
+}
+
+/**
+ * Reads a file of the tree as text, at most `maxBytes` (never more is read).
+ * Absent (ENOENT, ENOTDIR): undefined. Unreadable (EACCES, EISDIR, EIO…) or
+ * larger than the cap: an error naming the file, never "absent".
+ */
+export async function readTextCapped(file: string, maxBytes = TREE_FILE_MAX_BYTES, encoding: BufferEncoding = 'utf8'): Promise<string | undefined> {
+  const buf = await readBytesCapped(file, maxBytes);
+  return buf === undefined ? undefined : buf.toString(encoding);
+}
+
+export async function readBytesCapped(file: string, maxBytes = TREE_FILE_MAX_BYTES): Promise<Buffer | undefined> {
+  let fh: fs.FileHandle;
+  try {
+    fh = await fs.open(file, 'r');
+  } catch (err) {
+    if (isAbsent(err)) return undefined;
+    throw fileError('read', file, err);
+  }
+  try {
+    const st = await fh.stat();
+    if (st.isDirectory()) throw fileError('read', file, Object.assign(new Error('EISDIR'), { code: 'EISDIR' }));
+    const tooBig = () =>
+      new DevenvError(`${file} is larger than ${human(maxBytes)}${st.size > maxBytes ? ` (${human(st.size)})` : ''}: devenv does not read files this large from a tree`, {
+        suggestions: [`Check that ${file} is the file you mean (a generated or corrupted file?)`],
+      });
+    if (st.size > maxBytes) throw tooBig();
+    // Read at most maxBytes + 1 whatever stat said (a growing file, a pipe, /proc).
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const want = Math.min(64 * 1024, maxBytes + 1 - total);
+      if (want <= 0) throw tooBig();
+      const b = Buffer.alloc(want);
+      const { bytesRead } = await fh.read(b, 0, want, null);
+      if (bytesRead === 0) break;
+      chunks.push(b.subarray(0, bytesRead));
+      total += bytesRead;
+    }
+    return Buffer.concat(chunks, total);
+  } catch (err) {
+    if (err instanceof DevenvError) throw err;
+    throw fileError('read', file, err);
+  } finally {
+    await fh.close().catch(() => {});
+  }
+}
+
+/** `.<name>.devenv-<pid>-<hex>.part` beside `dest`: the pid lets a later run tell litter from a live write. */
+export function partPath(dest: string): string {
+  return path.join(path.dirname(dest), `.${path.basename(dest)}.devenv-${process.pid}-${randomBytes(4).toString('hex')}.part`);
+}
+
+function pidAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Paths that some process has open right now (Linux /proc); undefined where that cannot be known. */
+async function openFiles(): Promise<Set<string> | undefined> {
+  let pids: string[];
+  try {
+    pids = (await fs.readdir('/proc')).filter((p) => /^\d+$/.test(p));
+  } catch {
+    return undefined;
+  }
+  const open = new Set<string>();
+  for (const pid of pids) {
+    let fds: string[];
+    try {
+      fds = await fs.readdir(`/proc/${pid}/fd`);
+    } catch {
+      continue;
+    }
+    for (const fd of fds) {
+      const target = await fs.readlink(`/proc/${pid}/fd/${fd}`).catch(() => undefined);
+      if (target) open.add(target.replace(/ \(deleted\)$/, ''));
+    }
+  }
+  return open;
+}
+
+/** How old an untagged temp file must be before it counts as litter where open files cannot be listed. */
+export const STALE_TEMP_MS = 10 * 60_000;
+
+/**
+ * Removes litter an interrupted run left in `dir`: `.part` files (all of
+ * them, or those of `base` only), and names matching `extra` (e.g. `.go*.tmp`
+ * work dirs). A file tagged with a live devenv pid, or (untagged) open in a
+ * process or younger than STALE_TEMP_MS where that cannot be known, is a
+ * write in progress and is left alone. Returns what was removed.
+ */
+export async function sweepLitter(dir: string, opts: { base?: string; extra?: RegExp } = {}): Promise<string[]> {
+  let names: string[];
+  try {
+    names = await fs.readdir(dir);
+  } catch {
+    return [];
+  }
+  const prefix = opts.base === undefined ? '.' : `.${opts.base}.`;
+  const candidates = names.filter((n) => (n.startsWith(prefix) && n.endsWith('.part')) || (opts.extra?.test(n) ?? false));
+  if (candidates.length === 0) return [];
+  let open: Set<string> | undefined | null = null;
+  const removed: string[] = [];
+  for (const n of candidates) {
+    const p = path.join(dir, n);
+    const tagged = /\.devenv-(\d+)-[0-9a-f]+(?:\.part|\.tmp)?$/.exec(n) ?? /[.-]devenv-(\d+)-/.exec(n);
+    if (tagged) {
+      if (pidAlive(Number(tagged[1]))) continue;
+    } else {
+      if (open === null) open = await openFiles();
+      if (open) {
+        if (open.has(p) || [...open].some((o) => o.startsWith(p + '/'))) continue;
+      } else {
+        const st = await fs.lstat(p).catch(() => undefined);
+        if (!st || Date.now() - st.mtimeMs < STALE_TEMP_MS) continue;
+      }
+    }
+    await fs.rm(p, { recursive: true, force: true }).catch(() => {});
+    removed.push(p);
+  }
+  return removed;
+}
+
 /** Copies via a temp file in the destination's directory and a rename. */
 export async function copyAtomic(src: string, dest: string, mode?: number): Promise<void> {
   await fs.mkdir(path.dirname(dest), { recursive: true });
-  const tmp = path.join(path.dirname(dest), `.${path.basename(dest)}.${randomBytes(4).toString('hex')}.part`);
+  const target = await resolveLink(dest);
+  await sweepLitter(path.dirname(target), { base: path.basename(target) });
+  const tmp = partPath(target);
   try {
     await fs.copyFile(src, tmp);
     if (mode !== undefined) await fs.chmod(tmp, mode);
-    await fs.rename(tmp, dest);
+    await fs.rename(tmp, target);
   } finally {
     await fs.rm(tmp, { force: true });
   }
 }
 
-/** Writes text via a temp file and a rename, keeping the original's mode. */
-export async function writeAtomic(dest: string, text: string | Buffer): Promise<void> {
-  const tmp = path.join(path.dirname(dest), `.${path.basename(dest)}.${randomBytes(4).toString('hex')}.part`);
+/** A symlink's final target (so an edit goes through to it, not replacing the link); `p` itself otherwise. */
+async function resolveLink(p: string): Promise<string> {
   try {
-    const mode = (await fs.stat(dest).catch(() => undefined))?.mode;
-    await fs.writeFile(tmp, text);
-    if (mode !== undefined) await fs.chmod(tmp, mode & 0o7777);
-    await fs.rename(tmp, dest);
+    const st = await fs.lstat(p);
+    if (!st.isSymbolicLink()) return p;
+  } catch {
+    return p;
+  }
+  try {
+    return await fs.realpath(p);
+  } catch {
+    // A dangling link: write where it points.
+    const to = await fs.readlink(p);
+    return path.resolve(path.dirname(p), to);
+  }
+}
+
+/**
+ * Writes via a temp file and a rename, keeping the original's mode; a new file
+ * gets `mode` (default 0644). A symlink is written through: its target is
+ * replaced atomically, the link stays.
+ */
+export async function writeAtomic(dest: string, data: string | Uint8Array, opts: { mode?: number } = {}): Promise<void> {
+  const target = await resolveLink(dest);
+  await sweepLitter(path.dirname(target), { base: path.basename(target) });
+  const tmp = partPath(target);
+  try {
+    const existing = (await fs.stat(target).catch(() => undefined))?.mode;
+    await fs.writeFile(tmp, data, { mode: 0o600 });
+    await fs.chmod(tmp, existing !== undefined ? existing & 0o7777 : (opts.mode ?? 0o644));
+    await fs.rename(tmp, target);
   } finally {
     await fs.rm(tmp, { force: true });
   }
+}
+
+/** node-tar's error codes as sentences. */
+const TAR_REASONS: Record<string, string> = {
+  TAR_BAD_ARCHIVE: 'it is not a valid tar archive (truncated or corrupt)',
+  TAR_ABORT: 'the archive is corrupt (reading it was aborted)',
+  TAR_ENTRY_INVALID: 'it contains an invalid entry',
+  TAR_ENTRY_UNSUPPORTED: 'it contains an entry type that cannot be extracted',
+  TAR_ENTRY_ERROR: 'one of its entries could not be extracted',
+  TAR_ENTRY_INFO: 'one of its entries is unusual',
+  Z_DATA_ERROR: 'its gzip data is corrupt',
+  Z_BUF_ERROR: 'it ends early (truncated gzip data)',
+};
+
+/** A tar/gzip/fs failure while extracting `tarball` as one sentence naming the file. */
+export function tarErrorMessage(tarball: string, err: unknown): string {
+  const code = (err as { code?: string } | undefined)?.code;
+  const name = path.basename(tarball);
+  if (code && TAR_REASONS[code]) return `cannot extract ${name}: ${TAR_REASONS[code]}`;
+  if (code && REASONS[code]) return `cannot extract ${name}: ${describeFsError(err)}`;
+  const msg = err instanceof Error ? err.message : String(err);
+  return `cannot extract ${name}: ${msg.replace(/^TAR_[A-Z_]+:\s*/, '')}`;
+}
+
+/**
+ * Removes what killed devenv runs left in the OS temp dir: names that carry
+ * the pid of a process that is gone — work dirs `devenv-x-devenv-<pid>-…`,
+ * temp tarballs `devenv-envoy-<pid>-…`/`devenv-helm-<pid>-…` and their
+ * `.…part` files. Returns what was removed.
+ */
+export async function sweepTempDir(dir = os.tmpdir()): Promise<string[]> {
+  let names: string[];
+  try {
+    names = await fs.readdir(dir);
+  } catch {
+    return [];
+  }
+  const removed: string[] = [];
+  for (const n of names) {
+    const m = /^\.?devenv-[a-z]+-(?:devenv-)?(\d+)-/.exec(n);
+    if (!m || pidAlive(Number(m[1]))) continue;
+    await fs.rm(path.join(dir, n), { recursive: true, force: true }).catch(() => {});
+    removed.push(path.join(dir, n));
+  }
+  return removed;
+}
+
+/** A work dir under the OS temp dir, tagged with this pid so a later run can tell it is litter (and sweeps earlier runs' litter). */
+export async function makeWorkDir(kind: string): Promise<string> {
+  await sweepTempDir();
+  return fs.mkdtemp(path.join(os.tmpdir(), `devenv-${kind}-devenv-${process.pid}-`));
 }
 
 /** Extracts one member of a .tar.gz (e.g. usr/local/bin/envoy) to `dest`, atomically. */
 export async function extractMember(tarball: string, member: string, dest: string, mode = 0o755): Promise<void> {
   const tar = await import('tar');
-  const work = await fs.mkdtemp(path.join(os.tmpdir(), 'devenv-x-'));
+  const work = await makeWorkDir('x');
   try {
     const want = member.replace(/^\.\//, '');
-    await tar.x({ file: tarball, cwd: work, strict: true, filter: (p) => p.replace(/^\.\//, '') === want });
+    try {
+      await tar.x({ file: tarball, cwd: work, strict: true, filter: (p) => p.replace(/^\.\//, '') === want });
+    } catch (err) {
+      throw new DevenvError(tarErrorMessage(tarball, err), { cause: err });
+    }
     const got = path.join(work, want);
     if (!(await exists(got))) throw new DevenvError(`${path.basename(tarball)} has no ${member}`);
     await copyAtomic(got, dest, mode);
@@ -64,16 +319,3 @@ export async function extractMember(tarball: string, member: string, dest: strin
   }
 }
 
-/**
- * A text file's contents, or undefined when it does not exist. Any other
- * failure (EACCES, EISDIR…) is an error naming the file: unreadable is not absent.
- */
-export async function readTextFile(p: string): Promise<string | undefined> {
-  try {
-    return await fs.readFile(p, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
-    throw new DevenvError(`cannot read ${p}: ${code ?? errorMessage(err)}`, { suggestions: [`Check its permissions: ls -l ${p}`] });
-  }
-}

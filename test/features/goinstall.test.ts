@@ -63,8 +63,8 @@ describe('go-version fix: installing Go from a loopback download index', () => {
     await t.cleanup();
   });
 
-  function serve(opts: { sha?: string; cut?: boolean }) {
-    const file = `go${version}.linux-${arch}.tar.gz`;
+  function serve(opts: { sha?: string; cut?: boolean; filename?: string }) {
+    const file = opts.filename ?? `go${version}.linux-${arch}.tar.gz`;
     const sha = opts.sha ?? createHash('sha256').update(tarball).digest('hex');
     const [maj, min] = version!.split('.');
     const index: GoRelease[] = [
@@ -118,6 +118,30 @@ describe('go-version fix: installing Go from a loopback download index', () => {
     // With the installed Go first on PATH the check is ok.
     const ctx = await testContext({ env: { ...env, PATH: path.join(toolchains, `go${version}`, 'bin') }, dir: root });
     assert.equal((await runOneCheck(goVersion, ctx, 10_000)).status, 'ok');
+  });
+
+  it('work dirs of an interrupted install (.go*.tmp) are removed by the next install (issue 12 item 5)', async (tc) => {
+    if (!requireReal(tc, 'go on PATH', goBin)) return;
+    serve({});
+    const { root, env, toolchains } = await setup('litter');
+    const dead = execFileSync('sh', ['-c', 'sh -c "echo \\$\\$"']).toString().trim();
+    for (const d of [`.go${version}.devenv-${dead}-abcd1234.tmp`, `.go${version}.0badc0de.tmp`]) await fs.mkdir(path.join(toolchains, d, 'x'), { recursive: true });
+    const r = await runCli(['fix', 'go-version', '--yes', '--json', '--dir', root], { env, timeoutMs: 120_000 });
+    assert.equal(JSON.parse(r.stdout).fixes[0].action, 'improved', r.stdout); // installed; not yet on PATH
+    assert.deepEqual(await leftovers(toolchains), [`go${version}`]);
+  });
+
+  it('a file name in the index that would escape the toolchains dir is refused before any download (issue 12 item 14)', async (tc) => {
+    if (!requireReal(tc, 'go on PATH', goBin)) return;
+    serve({ filename: '../../../../../evil.tar.gz' });
+    const { root, env } = await setup('traversal');
+    const before = server.log.length;
+    const ctx = await testContext({ env, dir: root });
+    const [o] = await runFixes([goVersion], ctx, { timeoutMs: 60_000, yes: true });
+    assert.equal(o.action, 'failed');
+    assert.match(o.message ?? '', /refusing file name "\.\.\/\.\.\/.*evil\.tar\.gz"/);
+    assert.deepEqual(server.log.slice(before).filter((l) => l.includes('evil')), []);
+    await assert.rejects(fs.access(path.join(t.dir, 'evil.tar.gz')));
   });
 
   it('a tarball whose sha256 differs from the index is refused; nothing is left behind', async (tc) => {

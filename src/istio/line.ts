@@ -1,0 +1,134 @@
+/**
+ * The release-line model: what kind of Istio tree this is, read from the
+ * tree's own files, every fact with where it was read (file:line). Exposed to
+ * checks as `ctx.project.line`; the per-machine plans (what `make init`
+ * downloads, to where) are computed from it in src/istio/init.ts.
+ *
+ * Verified against the real trees at 1.1.0, 1.2.0, 1.3.0, 1.4.2, 1.5.0, 1.6.0,
+ * 1.7.0, 1.8.0, 1.12.0, 1.16.0, 1.20.0, 1.24.0, 1.30.3 and master (see README,
+ * "What devenv checks per release line").
+ */
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { GoMod, Located } from './gomod.js';
+import type { MakeVar } from './makefile.js';
+
+export type LayoutEra = 'gopath' | 'modern';
+/** dep (1.1), committed vendor/ built in GOPATH mode (1.2–1.3), Go modules (1.4+). */
+export type DepMode = 'dep' | 'vendor-gopath' | 'modules';
+
+export interface ReleaseLine {
+  /** the markers that made devenv take this for an Istio tree */
+  recognisedBy: Located;
+  /** GOPATH-derived outputs ($GOPATH/out/<os>_<arch>/…, 1.1–1.4) or ./out/<os>_<arch> (1.5+) */
+  layout: Located<LayoutEra>;
+  depMode: Located<DepMode>;
+  /** prerequisites of `init:` in the Makefiles (e.g. init-ztunnel-rs on 1.20+) */
+  initTargets?: Located<string[]>;
+  /** the scripts `make init` runs, as text (absent on lines without them) */
+  scripts: { init?: string; helm?: string; ztunnel?: string };
+}
+
+async function readText(root: string, rel: string): Promise<string | undefined> {
+  try {
+    return await fs.readFile(path.join(root, rel), 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+async function isFile(p: string): Promise<boolean> {
+  try {
+    return (await fs.stat(p)).isFile();
+  } catch {
+    return false;
+  }
+}
+
+export const ISTIO_MODULE = 'istio.io/istio';
+
+/**
+ * How `dir` is recognised as the root of an Istio tree, or undefined: a go.mod
+ * declaring module istio.io/istio (1.2+), a Gopkg.toml/Gopkg.lock naming
+ * istio.io/istio (1.1, dep), or Istio's own markers together: istio.deps, a
+ * Makefile and bin/init.sh (every line has them).
+ */
+export async function istioMarkers(dir: string): Promise<Located | undefined> {
+  const mod = await readText(dir, 'go.mod');
+  if (mod !== undefined) {
+    const lines = mod.split(/\r?\n/);
+    const i = lines.findIndex((l) => /^\s*module\s+"?istio\.io\/istio"?\s*(?:\/\/.*)?$/.test(l));
+    if (i >= 0) return { value: 'go.mod module istio.io/istio', file: 'go.mod', line: i + 1 };
+  }
+  for (const f of ['Gopkg.toml', 'Gopkg.lock']) {
+    const text = await readText(dir, f);
+    if (text === undefined) continue;
+    const lines = text.split(/\r?\n/);
+    const i = lines.findIndex((l) => /["\s]istio\.io\/istio["/]/.test(l));
+    if (i >= 0) return { value: `${f} names istio.io/istio`, file: f, line: i + 1 };
+  }
+  const [deps, makefile, init] = await Promise.all(['istio.deps', 'Makefile', 'bin/init.sh'].map((f) => isFile(path.join(dir, f))));
+  if (deps && makefile && init) return { value: 'istio.deps + Makefile + bin/init.sh', file: 'istio.deps', line: 1 };
+  return undefined;
+}
+
+/**
+ * Which layout the Makefiles use, read from how they define ISTIO_OUT: from
+ * GO_TOP/GOPATH/OUT_DIR (1.1–1.4) or from TARGET_OUT (1.5+; those Makefiles
+ * still define GO_TOP and GOBIN from GOPATH, so that decides nothing).
+ */
+export function readLayout(vars: readonly MakeVar[]): Located<LayoutEra> {
+  const outs = vars.filter((v) => v.name === 'ISTIO_OUT');
+  const modern = outs.find((v) => /\bTARGET_OUT\b/.test(v.value));
+  if (modern) return { value: 'modern', file: modern.file, line: modern.line };
+  const gopath = outs.find((v) => /\b(GO_TOP|GOPATH|OUT_DIR)\b/.test(v.value));
+  if (gopath) return { value: 'gopath', file: gopath.file, line: gopath.line };
+  const outDir = vars.find((v) => v.name === 'OUT_DIR' && /\b(GO_TOP|GOPATH)\b/.test(v.value));
+  if (outDir) return { value: 'gopath', file: outDir.file, line: outDir.line };
+  const target = vars.find((v) => v.name === 'TARGET_OUT');
+  if (target) return { value: 'modern', file: target.file, line: target.line };
+  return { value: 'modern', file: 'Makefile', line: 0 };
+}
+
+/** `init: a b c` in the Makefiles, with its line. */
+function readInitTargets(texts: [string, string | undefined][]): Located<string[]> | undefined {
+  for (const [file, text] of texts) {
+    if (!text) continue;
+    const lines = text.split(/\r?\n/);
+    const i = lines.findIndex((l) => /^init\s*:(?!=)/.test(l));
+    if (i >= 0) {
+      const deps = lines[i].replace(/^init\s*:/, '').replace(/#.*$/, '').trim().split(/\s+/).filter(Boolean);
+      return { value: deps, file, line: i + 1 };
+    }
+  }
+  return undefined;
+}
+
+export async function readReleaseLine(root: string, goMod: GoMod | undefined, makeVars: readonly MakeVar[]): Promise<ReleaseLine> {
+  const [recognised, init, helm, ztunnel, makefile, core, modulesTxt, gopkg] = await Promise.all([
+    istioMarkers(root),
+    readText(root, 'bin/init.sh'),
+    readText(root, 'bin/init_helm.sh'),
+    readText(root, 'bin/build_ztunnel.sh'),
+    readText(root, 'Makefile'),
+    readText(root, 'Makefile.core.mk'),
+    isFile(path.join(root, 'vendor', 'modules.txt')),
+    isFile(path.join(root, 'Gopkg.toml')),
+  ]);
+  const gomodule = makeVars.find((v) => v.name === 'GO111MODULE');
+  let depMode: Located<DepMode>;
+  if (!goMod?.module) depMode = { value: 'dep', file: gopkg ? 'Gopkg.toml' : 'go.mod (absent)', line: gopkg ? 1 : 0 };
+  else if (gomodule) depMode = { value: 'modules', file: gomodule.file, line: gomodule.line };
+  else if (modulesTxt) depMode = { value: 'vendor-gopath', file: 'vendor/modules.txt', line: 1 };
+  else depMode = { value: 'modules', file: 'go.mod', line: goMod.go?.line ?? 1 };
+  return {
+    recognisedBy: recognised ?? { value: 'unrecognised', file: '', line: 0 },
+    layout: readLayout(makeVars),
+    depMode,
+    initTargets: readInitTargets([
+      ['Makefile.core.mk', core],
+      ['Makefile', makefile],
+    ]),
+    scripts: { init, helm, ztunnel },
+  };
+}

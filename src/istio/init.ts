@@ -123,7 +123,8 @@ export function computeLayout(ctx: Context): Layout {
   const outDir = path.join(root, 'out');
   const os = fromEnvOrHost(ctx, ['TARGET_OS'], host.os);
   const arch = fromEnvOrHost(ctx, ['TARGET_ARCH'], host.arch);
-  const linuxOut = env.TARGET_OUT_LINUX || path.join(outDir, `linux_${arch.value}`);
+  const linuxArch = ctx.project?.line.linuxOut?.value === 'amd64' ? 'amd64' : arch.value;
+  const linuxOut = env.TARGET_OUT_LINUX || path.join(outDir, `linux_${linuxArch}`);
   const istioOut = env.TARGET_OUT || path.join(outDir, `${os.value}_${arch.value}`);
   return { era: 'modern', outDir, istioOut, linuxOut, dockerBuildTop: path.join(linuxOut, 'docker_build'), os, arch, source };
 }

@@ -23,6 +23,11 @@ export interface ReleaseLine {
   /** GOPATH-derived outputs ($GOPATH/out/<os>_<arch>/…, 1.1–1.4) or ./out/<os>_<arch> (1.5+) */
   layout: Located<LayoutEra>;
   depMode: Located<DepMode>;
+  /**
+   * TARGET_OUT_LINUX: out/linux_amd64 whatever the target (1.5 Makefile, 1.6–1.8 setup_env.sh)
+   * or out/linux_<TARGET_ARCH> (1.12+ setup_env.sh); absent on the GOPATH lines.
+   */
+  linuxOut?: Located<'amd64' | 'target-arch'>;
   /** prerequisites of `init:` in the Makefiles (e.g. init-ztunnel-rs on 1.20+) */
   initTargets?: Located<string[]>;
   /** the scripts `make init` runs, as text (absent on lines without them) */
@@ -105,7 +110,7 @@ function readInitTargets(texts: [string, string | undefined][]): Located<string[
 }
 
 export async function readReleaseLine(root: string, goMod: GoMod | undefined, makeVars: readonly MakeVar[]): Promise<ReleaseLine> {
-  const [recognised, init, helm, ztunnel, makefile, core, modulesTxt, gopkg] = await Promise.all([
+  const [recognised, init, helm, ztunnel, makefile, core, modulesTxt, gopkg, setupEnv] = await Promise.all([
     istioMarkers(root),
     readText(root, 'bin/init.sh'),
     readText(root, 'bin/init_helm.sh'),
@@ -114,7 +119,16 @@ export async function readReleaseLine(root: string, goMod: GoMod | undefined, ma
     readText(root, 'Makefile.core.mk'),
     isFile(path.join(root, 'vendor', 'modules.txt')),
     isFile(path.join(root, 'Gopkg.toml')),
+    readText(root, 'common/scripts/setup_env.sh'),
   ]);
+  let linuxOut: Located<'amd64' | 'target-arch'> | undefined;
+  const fromMake = makeVars.find((v) => v.name === 'TARGET_OUT_LINUX' && /linux_/.test(v.value));
+  if (fromMake) linuxOut = { value: /linux_amd64\b/.test(fromMake.value) ? 'amd64' : 'target-arch', file: fromMake.file, line: fromMake.line };
+  else if (setupEnv) {
+    const lines = setupEnv.split(/\r?\n/);
+    const i = lines.findIndex((l) => /^\s*(?:export\s+)?TARGET_OUT_LINUX=.*linux_/.test(l));
+    if (i >= 0) linuxOut = { value: /linux_amd64\b/.test(lines[i]) ? 'amd64' : 'target-arch', file: 'common/scripts/setup_env.sh', line: i + 1 };
+  }
   const gomodule = makeVars.find((v) => v.name === 'GO111MODULE');
   let depMode: Located<DepMode>;
   if (!goMod?.module) depMode = { value: 'dep', file: gopkg ? 'Gopkg.toml' : 'go.mod (absent)', line: gopkg ? 1 : 0 };
@@ -125,6 +139,7 @@ export async function readReleaseLine(root: string, goMod: GoMod | undefined, ma
     recognisedBy: recognised ?? { value: 'unrecognised', file: '', line: 0 },
     layout: readLayout(makeVars),
     depMode,
+    linuxOut,
     initTargets: readInitTargets([
       ['Makefile.core.mk', core],
       ['Makefile', makefile],

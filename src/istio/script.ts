@@ -35,7 +35,8 @@ export function expand(value: string, lookup: Lookup, depth = 0): string {
   return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?-)([^}]*)|\/\/([^/}]*)\/([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)/g, (whole, braced, dash, def, from, to, bare) => {
     const v = lookup(braced ?? bare);
     if (from !== undefined) return v !== undefined ? expand(v, lookup, depth + 1).split(from).join(to) : whole;
-    if (v !== undefined && (v !== '' || dash === '-')) return expand(v, lookup, depth + 1);
+    // ${A} and ${A-x} keep an empty A; ${A:-x} replaces it
+    if (v !== undefined && (v !== '' || dash !== ':-')) return expand(v, lookup, depth + 1);
     if (def !== undefined) return expand(unquote(def), lookup, depth + 1);
     return whole;
   });

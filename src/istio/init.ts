@@ -321,7 +321,7 @@ export async function initPlan(ctx: Context): Promise<InitPlan | undefined> {
     const envoyBody = fnBody(r.lines, 'download_envoy_if_necessary');
     const wasmBody = fnBody(r.lines, 'download_wasm_if_necessary');
     const member = (() => {
-      const m = envoyBody.map((l) => /usr\/local\/bin\/("?\$\{?SIDECAR\}?"?|envoy)\b/.exec(l.text)).find(Boolean);
+      const m = envoyBody.map((l) => /usr\/local\/bin\/("\$\{SIDECAR\}"|\$\{SIDECAR\}|\$SIDECAR|envoy)(?=[\s;]|$)/.exec(l.text)).find(Boolean);
       return m ? `usr/local/bin/${expand(unquote(m[1]), lookup) || sidecar}` : `usr/local/bin/${sidecar}`;
     })();
     const kindOf = (urlVar: string): Fetch['kind'] => (/CENTOS/.test(urlVar) ? 'centos' : /DEBUG/.test(urlVar) ? 'debug' : 'release');

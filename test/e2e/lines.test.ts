@@ -6,12 +6,12 @@
  * about their unconditional istio_proxy.deps fetch, and make init fails there.
  */
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { checkFrom, runCli, tempEnv } from '../helpers/env.js';
-import { makeIstioTree, upstreamArtifacts, type Family, type IstioTree, type UpstreamArtifact } from '../helpers/fixtures.js';
+import { makeIstioTree, mirrorPath, tarball, upstreamArtifacts, type Family, type IstioTree, type UpstreamArtifact } from '../helpers/fixtures.js';
 import { startServer, type TestServer } from '../helpers/http.js';
 
 const IDS = ['envoy-binaries', 'wasm-filters', 'ztunnel', 'helm', 'init-network'];
@@ -19,18 +19,6 @@ const IDS = ['envoy-binaries', 'wasm-filters', 'ztunnel', 'helm', 'init-network'
 function haveUnshare(): boolean {
   return spawnSync('unshare', ['-n', 'true']).status === 0 && spawnSync('make', ['--version']).status === 0;
 }
-
-async function tarball(dir: string, member: string, content: string): Promise<Buffer> {
-  const src = await fs.mkdtemp(path.join(dir, 'tar-'));
-  await fs.mkdir(path.join(src, path.dirname(member)), { recursive: true });
-  await fs.writeFile(path.join(src, member), content, { mode: 0o755 });
-  const out = `${src}.tar.gz`;
-  execFileSync('tar', ['-C', src, '-czf', out, member.split('/')[0]]);
-  return fs.readFile(out);
-}
-
-/** upstream URL → path on the loopback server (the mirror) */
-const mirrorPath = (url: string) => url.replace('https://storage.googleapis.com/', '/gcs/').replace('https://blob.istio.io/', '/blob/');
 
 interface Case {
   family: Family;

@@ -679,3 +679,25 @@ export function upstreamArtifacts(tree: IstioTree, arch = 'amd64', opts: { debug
   if (tree.helmVersion) out.push({ url: `${GCS}/kubernetes-helm/helm-${tree.helmVersion}-linux-amd64.tar.gz`, member: 'linux-amd64/helm', content: sh(`helm ${tree.helmVersion}`) });
   return out;
 }
+
+/** A .tar.gz holding `member` with `content` (mode 755), built with the system tar. */
+export async function tarball(dir: string, member: string, content: string): Promise<Buffer> {
+  const { execFileSync } = await import('node:child_process');
+  const src = await fs.mkdtemp(path.join(dir, 'tar-'));
+  await fs.mkdir(path.join(src, path.dirname(member)), { recursive: true });
+  await fs.writeFile(path.join(src, member), content, { mode: 0o755 });
+  const out = `${src}.tar.gz`;
+  execFileSync('tar', ['-C', src, '-czf', out, member.split('/')[0]]);
+  return fs.readFile(out);
+}
+
+/** Upstream URL → path on a loopback mirror (storage.googleapis.com → /gcs/, blob.istio.io → /blob/). */
+export const mirrorPath = (url: string): string => url.replace(`${GCS}/`, '/gcs/').replace(`${BLOB}/`, '/blob/');
+
+/** Serves `arts` on `routes` at their mirror paths; returns a devenv config (mirrors.urls) written under dir. */
+export async function serveArtifacts(dir: string, serverUrl: string, routes: Map<string, { body: Buffer | string }>, arts: UpstreamArtifact[]): Promise<string> {
+  for (const a of arts) routes.set(mirrorPath(a.url), { body: a.member ? await tarball(dir, a.member, a.content) : Buffer.from(a.content) });
+  const cfg = path.join(dir, 'devenv-mirrors.json');
+  await fs.writeFile(cfg, JSON.stringify({ prefer: 'mirror', mirrors: { urls: { [`${GCS}/`]: `${serverUrl}/gcs/`, [`${BLOB}/`]: `${serverUrl}/blob/` } } }));
+  return cfg;
+}

@@ -82,7 +82,9 @@ export async function istioMarkers(dir: string): Promise<Located | undefined> {
  * GO_TOP/GOPATH/OUT_DIR (1.1–1.4) or from TARGET_OUT (1.5+; those Makefiles
  * still define GO_TOP and GOBIN from GOPATH, so that decides nothing).
  */
-export function readLayout(vars: readonly MakeVar[]): Located<LayoutEra> {
+export function readLayout(all: readonly MakeVar[], setupEnv?: string): Located<LayoutEra> {
+  // A recipe line such as `TARGET_OUT=$(TARGET_OUT) ISTIO_BIN=… bin/init.sh` passes a variable; it defines nothing.
+  const vars = all.filter((v) => !new RegExp(`\\$[({]${v.name}[)}]`).test(v.value));
   const outs = vars.filter((v) => v.name === 'ISTIO_OUT');
   const modern = outs.find((v) => /\bTARGET_OUT\b/.test(v.value));
   if (modern) return { value: 'modern', file: modern.file, line: modern.line };
@@ -92,6 +94,9 @@ export function readLayout(vars: readonly MakeVar[]): Located<LayoutEra> {
   if (outDir) return { value: 'gopath', file: outDir.file, line: outDir.line };
   const target = vars.find((v) => v.name === 'TARGET_OUT');
   if (target) return { value: 'modern', file: target.file, line: target.line };
+  // 1.16+: TARGET_OUT comes from common/scripts/setup_env.sh, which the Makefile includes as out/.env
+  const i = setupEnv?.split(/\r?\n/).findIndex((l) => /^\s*(?:export\s+)?TARGET_OUT=/.test(l)) ?? -1;
+  if (i >= 0) return { value: 'modern', file: 'common/scripts/setup_env.sh', line: i + 1 };
   return { value: 'modern', file: 'Makefile', line: 0 };
 }
 
@@ -137,7 +142,7 @@ export async function readReleaseLine(root: string, goMod: GoMod | undefined, ma
   else depMode = { value: 'modules', file: 'go.mod', line: goMod.go?.line ?? 1 };
   return {
     recognisedBy: recognised ?? { value: 'unrecognised', file: '', line: 0 },
-    layout: readLayout(makeVars),
+    layout: readLayout(makeVars, setupEnv),
     depMode,
     linuxOut,
     initTargets: readInitTargets([

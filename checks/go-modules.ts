@@ -45,7 +45,7 @@ async function vendorMode(ctx: Context): Promise<CheckResult> {
     found: version ? `${version}, GOFLAGS=${flags || '(unset)'}` : `GOFLAGS=${flags || '(unset)'}`,
     required: 'GOFLAGS=-mod=vendor or Go 1.12',
     source,
-    hint: 'export GOFLAGS=-mod=vendor (or build with Go 1.12); this line needs no module downloads',
+    hint: 'export GOFLAGS=-mod=vendor, e.g. eval "$(devenv shellenv)" (or build with Go 1.12); this line needs no module downloads',
   };
 }
 

@@ -78,7 +78,7 @@ export const gopathLayout = {
         found: `GO111MODULE=${mod ?? 'unset'}`,
         required: 'GO111MODULE=off',
         source: where1,
-        hint: 'export GO111MODULE=off',
+        hint: 'export GO111MODULE=off (eval "$(devenv shellenv)" sets it for this line)',
         details,
       };
     }

@@ -24,6 +24,11 @@ export interface ReleaseLine {
   layout: Located<LayoutEra>;
   depMode: Located<DepMode>;
   /**
+   * Where the tree states its Go requirement: go.mod's `go` and `toolchain` lines (1.2+) and the
+   * Makefile's GO_VERSION_REQUIRED (1.1–1.4 enforce it through check-go-version). go-version takes the strictest.
+   */
+  go: Located[];
+  /**
    * TARGET_OUT_LINUX: out/linux_amd64 whatever the target (1.5 Makefile, 1.6–1.8 setup_env.sh)
    * or out/linux_<TARGET_ARCH> (1.12+ setup_env.sh); absent on the GOPATH lines.
    */
@@ -144,6 +149,11 @@ export async function readReleaseLine(root: string, goMod: GoMod | undefined, ma
     recognisedBy: recognised ?? { value: 'unrecognised', file: '', line: 0 },
     layout: readLayout(makeVars, setupEnv),
     depMode,
+    go: [
+      ...(goMod?.go ? [goMod.go] : []),
+      ...(goMod?.toolchain ? [goMod.toolchain] : []),
+      ...makeVars.filter((v) => v.name === 'GO_VERSION_REQUIRED' && /^\d+\.\d+(\.\d+)?$/.test(v.value)).slice(0, 1).map((v) => ({ value: v.value, file: v.file, line: v.line })),
+    ],
     linuxOut,
     initTargets: readInitTargets([
       ['Makefile.core.mk', core],

@@ -57,6 +57,10 @@ describe('release-line model (src/istio/line.ts, src/istio/script.ts)', () => {
       assert.match(`${line.depMode.file}:${line.depMode.line}`, depSrc, family);
       assert.equal(line.linuxOut?.value, linuxOut, family);
       assert.equal(line.initTargets?.value.includes('init-ztunnel-rs'), family === '1.20+' || family === 'master', family);
+      const go = line.go.map((g) => `${g.value}@${g.file}`).join(' ');
+      if (family === '1.1') assert.equal(go, '1.10@Makefile', family);
+      if (family === '1.2-1.3') assert.equal(go, '1.12@go.mod 1.10@Makefile', family);
+      if (family === 'master') assert.equal(go, '1.26.0@go.mod', family);
     }
   });
 

@@ -8,7 +8,6 @@ export const initNetwork = {
   category: 'artifacts',
   description:
     'Warns where bin/init.sh fetches something on every run with no skip-if-exists rule, so no prefetch can make `make init` offline: 1.2 and 1.3 always download https://raw.githubusercontent.com/istio/proxy/<SHA>/istio.deps to $ISTIO_OUT/istio_proxy.deps.',
-  fixDescription: 'Nothing to download in advance: explains the ways out (run make init once with network; afterwards make skips init.sh while $ISTIO_OUT/istio_is_init exists).',
   appliesTo: async (ctx) => {
     if (!ctx.root) return 'not in an Istio checkout';
     const plan = await initPlan(ctx);
@@ -46,13 +45,6 @@ export const initNetwork = {
       source: u.at,
       hint: `Run make init once where raw.githubusercontent.com is reachable (directly or through https_proxy); afterwards ${sentinel} makes make skip bin/init.sh. devenv still places Envoy and helm so that run downloads nothing else.`,
       details,
-    };
-  },
-  async fix(ctx) {
-    const plan = (await initPlan(ctx))!;
-    return {
-      steps: [],
-      notes: [`${plan.unprefetchable[0].at} fetches ${plan.unprefetchable[0].url} on every run: run make init once with network (or an https_proxy); devenv cannot prefetch it.`],
     };
   },
 } satisfies IstioCheck;

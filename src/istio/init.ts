@@ -357,9 +357,8 @@ export async function initPlan(ctx: Context): Promise<InitPlan | undefined> {
         continue;
       }
       // 1.5–1.16: for plugin in stats metadata_exchange; FILTER_WASM_URL=…; download_wasm_if_necessary "${FILTER_WASM_URL}" DEST
-      m = /^for\s+plugin\s+in\s+(.+?)\s*;?\s*(?:do)?$/.exec(l.text);
-      if (m) {
-        plugins = m[1].split(/\s+/).filter(Boolean);
+      if (/^for\s+plugin\s+in\s/.test(l.text)) {
+        plugins = l.text.replace(/^for\s+plugin\s+in\s/, '').split(/[\s;]+/).filter((w) => w && w !== 'do');
         continue;
       }
       if (/^done\b/.test(l.text)) {

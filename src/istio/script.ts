@@ -44,10 +44,12 @@ export function expand(value: string, lookup: Lookup, depth = 0): string {
 
 /** true/false for a test bash would decide from variables alone; undefined otherwise. */
 export function evalCondition(cond: string, lookup: Lookup): boolean | undefined {
-  const m = /^\s*(?:if|elif)\s+(.*?)\s*;?\s*(?:then)?\s*$/.exec(cond);
-  const body = (m ? m[1] : cond).replace(/;\s*$/, '').trim();
-  const test = /^\[\[?\s+(.*?)\s+\]\]?$/.exec(body);
-  if (!test) return undefined;
+  // String operations, not one regex with optional parts: no backtracking on long lines.
+  let body = cond.trim().replace(/^(?:if|elif)\s+/, '');
+  if (body.endsWith('then')) body = body.slice(0, -4).trimEnd();
+  if (body.endsWith(';')) body = body.slice(0, -1).trimEnd();
+  const test = body.startsWith('[[') && body.endsWith(']]') ? [body, body.slice(2, -2).trim()] : body.startsWith('[') && body.endsWith(']') ? [body, body.slice(1, -1).trim()] : null;
+  if (!test || test[1].includes('[') || /&&|\|\|/.test(test[1])) return undefined;
   const inner = test[1];
   const value = (s: string): string | undefined => {
     const e = expand(unquote(s), lookup);

@@ -1,3 +1,4 @@
+import regexpPlugin from 'eslint-plugin-regexp';
 // ESLint flat config: typescript-eslint's recommended rules, plus the house
 // rule that execa, child_process, node-fetch and ora/chalk are imported only by
 // their one module each.
@@ -26,6 +27,7 @@ const restricted = (allowed) => ({
 });
 
 export default tseslint.config(
+  { plugins: { regexp: regexpPlugin } },
   { ignores: ['dist/', 'node_modules/', 'oclif.manifest.json'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
@@ -35,6 +37,8 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/no-non-null-assertion': 'off',
       'no-control-regex': 'off',
+      // No regular expression may backtrack super-linearly: a long input must not block the event loop.
+      'regexp/no-super-linear-backtracking': 'error',
       ...restricted([]),
     },
   },

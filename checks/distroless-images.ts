@@ -1,133 +1,148 @@
 import type { IstioCheck } from '../src/istio/project.js';
 import type { CheckResult, FixStep } from '../src/engine/check.js';
 import type { IstioContext as Context } from '../src/istio/project.js';
-import { DevenvError } from '../src/platform/errors.js';
-import { formatCommand } from '../src/platform/exec.js';
-import { inspectImage, pull, repositoryOf, tag, untag } from '../src/features/images.js';
+import { describeProvide, inspectImage, provideImage, type ImageSource } from '../src/features/images.js';
 import { mirrorImage } from '../src/platform/mirrors.js';
-import { manualStep } from '../src/features/steps.js';
-import { normalizeRef, readBaseImages } from '../src/istio/dockerfiles.js';
+import { normalizeRef, readMakeDockerImages } from '../src/istio/dockerfiles.js';
 
 export interface RequiredImage {
+  /** The reference as `make docker` uses it (tag, or repo@sha256:… when pinned). */
   image: string;
-  mirror: string;
+  /** The mirror reference from mirrors.images, when a rule matches. */
+  mirror?: string;
   /** file:line of every FROM that needs it */
   usedBy: string[];
+  /** The manifest digest the reference pins, when it does. */
+  pinned?: string;
 }
 
-/** Images FROM'd in the checkout that fall under a `mirrors.images` rule. */
+interface Reading {
+  all: RequiredImage[];
+  /** Why nothing is required (no tools/istio-docker.mk or tools/docker.yaml). */
+  none?: string;
+  details: string[];
+}
+
+/** The images `make docker` builds FROM, read from the Dockerfiles it builds, with make's build args. */
 export async function requiredImages(ctx: Context): Promise<RequiredImage[]> {
-  const froms = await ctx.memo('dockerfile-froms', () => readBaseImages(ctx.root!));
-  const byImage = new Map<string, RequiredImage>();
-  for (const f of froms) {
-    if (f.unresolved) continue;
-    const image = normalizeRef(f.image);
-    const mirror = mirrorImage(image, ctx.config);
-    if (!mirror) continue;
-    const entry = byImage.get(image) ?? { image, mirror, usedBy: [] };
-    entry.usedBy.push(`${f.file}:${f.line}`);
-    byImage.set(image, entry);
-  }
-  return [...byImage.values()].sort((a, b) => a.image.localeCompare(b.image));
+  return (await readRequired(ctx)).all;
 }
 
-async function missingImages(ctx: Context): Promise<{ all: RequiredImage[]; missing: RequiredImage[] }> {
-  const all = await requiredImages(ctx);
-  const present = await Promise.all(all.map((i) => inspectImage(ctx, i.image)));
-  return { all, missing: all.filter((_, k) => !present[k]) };
+function readRequired(ctx: Context): Promise<Reading> {
+  return ctx.memo('make-docker-images', async () => {
+    const r = await readMakeDockerImages(ctx.root!, ctx.env);
+    if (!r) return { all: [], none: 'this tree has neither tools/istio-docker.mk nor tools/docker.yaml, so devenv cannot tell what make docker builds', details: [] };
+    const byImage = new Map<string, RequiredImage>();
+    const details = [
+      `make docker builds ${r.plan.builds.length} image${r.plan.builds.length === 1 ? '' : 's'} listed in ${r.plan.listedIn} (${r.plan.builder} builder)`,
+      ...r.plan.details,
+      ...r.unreadable,
+    ];
+    if (r.plan.builder === 'crane') {
+      return { all: [], none: 'ISTIO_DOCKER_BUILDER=crane: make docker fetches base images from their registries itself, not from the local Docker engine', details };
+    }
+    const skipped = new Set<string>();
+    for (const f of r.images) {
+      if (f.unresolved) {
+        skipped.add(`cannot resolve ${f.image} (${f.file}:${f.line}): a build argument devenv cannot read`);
+        continue;
+      }
+      if (!f.needed) {
+        skipped.add(`${normalizeRef(f.image)} (${f.file}:${f.line}) is a stage the final image does not use; BuildKit does not pull it`);
+        continue;
+      }
+      const image = normalizeRef(f.image);
+      const entry = byImage.get(image) ?? { image, mirror: mirrorImage(image, ctx.config), usedBy: [], pinned: image.includes('@') ? image.slice(image.indexOf('@') + 1) : undefined };
+      const at = `${f.file}:${f.line}`;
+      if (!entry.usedBy.includes(at)) entry.usedBy.push(at);
+      byImage.set(image, entry);
+    }
+    details.push(...skipped);
+    return { all: [...byImage.values()].sort((a, b) => a.image.localeCompare(b.image)), details };
+  });
 }
 
-function digestOf(repoDigests: string[], repository: string): string | undefined {
-  const hit = repoDigests.find((d) => d.startsWith(repository + '@'));
-  return hit?.slice(hit.indexOf('@') + 1);
+type State = 'present' | 'content-only' | 'missing';
+
+async function stateOf(ctx: Context, req: RequiredImage): Promise<State> {
+  if (await inspectImage(ctx, req.image)) return 'present';
+  if (req.pinned && req.mirror && (await inspectImage(ctx, req.mirror))) return 'content-only';
+  return 'missing';
+}
+
+function sources(ctx: Context, req: RequiredImage): ImageSource[] {
+  const upstream: ImageSource = { ref: req.image, label: 'upstream', timeoutMs: ctx.config.images.upstreamTimeoutMs };
+  if (!req.mirror) return [upstream];
+  const mirror: ImageSource = { ref: req.mirror, label: 'mirror' };
+  // prefer: mirror means the upstream is not worth waiting for: the mirror only.
+  return ctx.config.prefer === 'mirror' ? [mirror] : [upstream, mirror];
 }
 
 function imageStep(ctx: Context, req: RequiredImage): FixStep {
-  const upstreamFirst = ctx.config.prefer !== 'mirror';
-  const timeoutMs = ctx.config.images.upstreamTimeoutMs;
-  const pinned = ctx.config.images.digests[req.image];
-  if (req.image.includes('@')) {
-    return manualStep(
-      `${req.image} is pinned by digest, which a retag cannot satisfy: configure the daemon's registry mirror ("registry-mirrors" in daemon.json) or pull it where gcr.io is reachable`,
-    );
-  }
-  const parts = [
-    ...(upstreamFirst ? [`${formatCommand('docker', ['pull', req.image])} (give up after ${Math.round(timeoutMs / 1000)}s), else:`] : []),
-    formatCommand('docker', ['pull', req.mirror]),
-    ...(pinned ? [`verify ${req.mirror} has digest ${pinned}`] : []),
-    formatCommand('docker', ['tag', req.mirror, req.image]),
-    `verify ${req.image} is the pulled image ID`,
-    formatCommand('docker', ['rmi', req.mirror]),
-  ];
+  const opts = { target: req.image, sources: sources(ctx, req), digest: req.pinned ?? ctx.config.images.digests[req.image] };
   return {
     kind: 'image',
-    describe: parts.join('; '),
-    command: { cmd: 'docker', args: ['pull', req.mirror] },
-    run: async (c) => {
-      if (upstreamFirst) {
-        try {
-          await pull(c, req.image, timeoutMs);
-          return;
-        } catch (err) {
-          c.log(`upstream ${req.image} unavailable (${(err as Error).message}); using mirror ${req.mirror}`);
-        }
-      }
-      const hadMirror = await inspectImage(c, req.mirror);
-      await pull(c, req.mirror);
-      const pulled = await inspectImage(c, req.mirror);
-      if (!pulled) throw new DevenvError(`${req.mirror} was pulled but is not in the local engine`);
-      if (pinned) {
-        const got = digestOf(pulled.repoDigests, repositoryOf(req.mirror));
-        if (got !== pinned) {
-          throw new DevenvError(
-            `refusing ${req.mirror} for ${req.image}: its digest is ${got ?? 'unknown'}, but images.digests pins ${pinned}; nothing was retagged`,
-            { suggestions: ['Check the mirror, or update images.digests if the new digest is the one you want.'] },
-          );
-        }
-      }
-      await tag(c, req.mirror, req.image);
-      const tagged = await inspectImage(c, req.image);
-      if (!tagged || tagged.id !== pulled.id) {
-        throw new DevenvError(`after tagging, ${req.image} resolves to ${tagged?.id ?? 'nothing'}, not the pulled ${pulled.id}; the mirror tag was kept`);
-      }
-      // Only now is the mirror tag redundant. Keep it if the user had it before this fix.
-      if (!hadMirror) await untag(c, req.mirror);
-    },
+    describe: describeProvide(opts),
+    command: { cmd: 'docker', args: ['pull', opts.sources[0].ref] },
+    run: async (c) => void (await provideImage(c, opts)),
   };
 }
 
+const PINNED_NOTE =
+  'Docker cannot give a local image a digest-pinned name (tags carry no digest), so `docker build` still asks the upstream registry for it; make the upstream reachable, or point the daemon at a registry mirror ("registry-mirrors" in daemon.json, docker.io only)';
+
 export const distrolessImages = {
   id: 'distroless-images',
-  title: 'Base images (distroless)',
+  title: 'Base images (make docker)',
   category: 'docker',
   needs: ['docker-daemon'],
   description:
-    'Every image the checkout\'s Dockerfiles build FROM that has a mirror rule (mirrors.images; default gcr.io/distroless/ → cistio/distroless-) is present in the local Docker engine.',
+    'Every image `make docker` builds FROM is in the local Docker engine: read only from the Dockerfiles it builds (tools/istio-docker.mk up to 1.15, tools/docker.yaml from 1.16 without `base: true` entries), with the build args make passes (BASE_VERSION, ISTIO_BASE_REGISTRY, BASE_DISTRIBUTION). Missing is a failure when a mirrors.images rule covers the image (default gcr.io/distroless/ → cistio/distroless-), else a warning (docker pulls it from upstream at build time).',
   fixDescription:
-    'Per missing image, concurrently: pulls upstream (unless prefer is mirror) or the mirror, checks a pinned digest (images.digests), tags it as the upstream name, verifies the tag, and only then removes the mirror tag.',
+    'Per missing image, concurrently: pulls upstream (bounded by images.upstreamTimeoutMs; not tried with prefer: mirror when a mirror rule matches), else the mirror, checks the digest (the reference\'s own pin, or images.digests), tags the mirror image as the upstream name, verifies the tag and removes the mirror tag it created. A mirror tag you already had is used as it is (never re-pulled or moved); an upstream tag that names another image is never moved. A digest-pinned image is pulled by that digest from the mirror.',
   appliesTo: (ctx) => (ctx.root ? true : 'not in an Istio checkout'),
   async run(ctx): Promise<CheckResult> {
-    const { all, missing } = await missingImages(ctx);
-    const details = all.map((i) => `${i.image} ← ${i.usedBy.join(', ')} (mirror ${i.mirror})`);
-    if (all.length === 0) {
-      return { status: 'ok', summary: 'no Dockerfile uses an image that has a mirror rule', details: [`mirror rules: ${Object.keys(ctx.config.mirrors.images).join(', ') || 'none'}`] };
-    }
-    const source = missing[0]?.usedBy[0] ?? all[0].usedBy[0];
-    if (missing.length === 0) {
-      return { status: 'ok', summary: `all ${all.length} base image${all.length === 1 ? '' : 's'} present`, found: `${all.length} present`, required: all.map((i) => i.image).join(', '), source, details };
-    }
-    return {
-      status: 'fail',
-      summary: `missing ${missing.map((m) => m.image).join(', ')}`,
-      found: `${all.length - missing.length} of ${all.length} present`,
-      required: all.map((i) => i.image).join(', '),
-      source,
-      hint: `devenv fix distroless-images (pulls from the mirror: ${missing.map((m) => m.mirror).join(', ')})`,
+    const { all, none, details: readDetails } = await readRequired(ctx);
+    if (none) return { status: 'skip', summary: none };
+    if (all.length === 0) return { status: 'ok', summary: 'make docker builds FROM no image devenv can name', details: readDetails };
+    const states = await Promise.all(all.map((r) => stateOf(ctx, r)));
+    const details = [
+      ...all.map((r, k) => `${r.image}: ${states[k]} ← ${r.usedBy.join(', ')}${r.mirror ? ` (mirror ${r.mirror})` : ' (no mirror rule)'}`),
+      ...readDetails,
+    ];
+    const missing = all.filter((_, k) => states[k] === 'missing');
+    const contentOnly = all.filter((_, k) => states[k] === 'content-only');
+    const blocking = missing.filter((r) => r.mirror);
+    const base = {
+      found: `${all.length - missing.length - contentOnly.length} of ${all.length} present`,
+      required: all.map((r) => r.image).join(', '),
+      source: (missing[0] ?? contentOnly[0] ?? all[0]).usedBy[0],
       details,
+    };
+    if (missing.length === 0 && contentOnly.length === 0) {
+      return { status: 'ok', summary: `all ${all.length} base image${all.length === 1 ? '' : 's'} present`, ...base };
+    }
+    const parts: string[] = [];
+    if (missing.length) parts.push(`missing ${missing.map((m) => m.image).join(', ')}`);
+    if (contentOnly.length) parts.push(`${contentOnly.map((m) => m.image).join(', ')}: the pinned digest is in the local engine (from ${contentOnly.map((m) => m.mirror).join(', ')}), but not under that name`);
+    return {
+      status: blocking.length ? 'fail' : 'warn',
+      summary: parts.join('; '),
+      ...base,
+      hint: missing.length
+        ? `devenv fix distroless-images (${missing.map((m) => (m.mirror ? `mirror ${m.mirror}` : `upstream ${m.image}; no mirrors.images rule`)).join(', ')})`
+        : PINNED_NOTE,
+      details: contentOnly.length ? [...details, PINNED_NOTE] : details,
     };
   },
   async fix(ctx) {
-    const { missing } = await missingImages(ctx);
-    return { concurrent: true, steps: missing.map((m) => imageStep(ctx, m)) };
+    const { all } = await readRequired(ctx);
+    const states = await Promise.all(all.map((r) => stateOf(ctx, r)));
+    const missing = all.filter((_, k) => states[k] === 'missing');
+    return {
+      concurrent: true,
+      notes: missing.some((m) => m.pinned) ? [PINNED_NOTE] : undefined,
+      steps: missing.map((m) => imageStep(ctx, m)),
+    };
   },
 } satisfies IstioCheck;

@@ -1,32 +1,15 @@
 import type { IstioCheck } from '../src/istio/project.js';
-import path from 'node:path';
+import { hostToolchainApplies } from '../src/istio/container.js';
 import type { CheckResult } from '../src/engine/check.js';
 import type { IstioContext as Context } from '../src/istio/project.js';
 import { DevenvError } from '../src/platform/errors.js';
 import { formatCommand } from '../src/platform/exec.js';
 import type { FixStep } from '../src/engine/check.js';
+import { findGemExecutable } from '../src/features/gems.js';
 
-/** Gem bin dirs `gem install` may have used, found without starting ruby: $GEM_HOME/bin, ~/.gem/ruby/<ver>/bin. */
-async function gemBinDirs(ctx: Context): Promise<string[]> {
-  if (ctx.env.GEM_HOME) return [path.join(ctx.env.GEM_HOME, 'bin')];
-  const base = path.join(ctx.paths.home, '.gem', 'ruby');
-  const versions = await ctx.fs.readdir(base).catch(() => [] as string[]);
-  return versions.sort().reverse().map((v) => path.join(base, v, 'bin'));
-}
-
-/** fpm on PATH, else in a gem bin dir. */
+/** fpm on PATH, else in a gem bin dir (the same dirs `devenv shellenv` puts on PATH). */
 export async function findFpm(ctx: Context): Promise<string | undefined> {
-  const onPath = await ctx.which('fpm');
-  if (onPath) return onPath;
-  for (const dir of await gemBinDirs(ctx)) {
-    try {
-      await ctx.fs.access(path.join(dir, 'fpm'));
-      return path.join(dir, 'fpm');
-    } catch {
-      // not here
-    }
-  }
-  return undefined;
+  return (await ctx.which('fpm')) ?? (await findGemExecutable(ctx, 'fpm'));
 }
 
 export function gemInstallArgs(ctx: Context): string[] {
@@ -41,6 +24,7 @@ export const fpm = {
   title: 'fpm (packaging)',
   category: 'toolchain',
   needs: ['ruby'],
+  appliesTo: hostToolchainApplies,
   description: '`fpm --version` works (make deb / the docker.app_sidecar targets package with fpm).',
   fixDescription:
     'gem install --no-document fpm, from gem.source when configured (--clear-sources --source), system-wide as root, --user-install otherwise (the user gem bin dir then goes into devenv shellenv).',

@@ -1,4 +1,5 @@
 import type { IstioCheck } from '../src/istio/project.js';
+import { hostToolchainApplies } from '../src/istio/container.js';
 import type { CheckResult } from '../src/engine/check.js';
 import type { IstioContext as Context } from '../src/istio/project.js';
 import { installSteps } from '../src/features/pkgmgr.js';
@@ -23,6 +24,7 @@ export const gnuTar = {
   id: 'gnu-tar',
   title: 'GNU tar',
   category: 'toolchain',
+  appliesTo: hostToolchainApplies,
   description: 'GNU tar is available (`tar` on Linux, `gtar` on macOS); packaging and release archives need its flags.',
   fixDescription: 'Installs GNU tar with the platform package manager (brew gnu-tar, giving gtar; apt-get/dnf tar), after asking.',
   async run(ctx): Promise<CheckResult> {

@@ -1,4 +1,5 @@
 import type { IstioCheck } from '../src/istio/project.js';
+import { hostToolchainApplies } from '../src/istio/container.js';
 import path from 'node:path';
 import type { CheckResult, FixPlan } from '../src/engine/check.js';
 import type { IstioContext as Context } from '../src/istio/project.js';
@@ -35,7 +36,7 @@ export async function localGoVersion(ctx: Context, goBin = 'go'): Promise<{ vers
   const bin = goBin.includes('/') ? goBin : await ctx.which(goBin);
   if (!bin) return { error: 'not found on PATH' };
   const r = await ctx.exec(bin, ['version'], { env: { ...ctx.env, GOTOOLCHAIN: 'local' }, cwd: '/' });
-  const m = /go version go(\d+\.\d+(?:\.\d+)?\S*)/.exec(r.stdout);
+  const m = /go version go(\d+\.\d+(?:\.\d+|(?:alpha|beta|rc)\d+)?)/.exec(r.stdout);
   if (!r.ok || !m) return { path: bin, error: (r.stderr || r.stdout || `exit ${r.exitCode}`).trim().split('\n')[0] };
   return { version: m[1], path: bin };
 }
@@ -51,6 +52,7 @@ export const goVersion = {
   id: 'go-version',
   title: 'Go toolchain',
   category: 'toolchain',
+  appliesTo: hostToolchainApplies,
   description:
     "`go` is on PATH and at least the version the checkout requires (go.mod's go/toolchain lines and the Makefile's GO_VERSION_REQUIRED; the strictest wins). A Go that devenv installed counts too (with a reminder to put it on PATH).",
   fixDescription:
@@ -125,7 +127,10 @@ export const goVersion = {
     const have = (await installedGos(ctx)).find((g) => (w.exact ? g.version === w.version : !req || !versionLess(g.version, req.version)));
     if (have) {
       // Already installed by an earlier fix: nothing to download again.
-      return { notes: [`Go ${have.version} is already installed at ${path.dirname(path.dirname(have.bin))}; put it on PATH: eval "$(devenv shellenv)"`], steps: [] };
+      return {
+        notes: [`Go ${have.version} is already installed at ${path.dirname(path.dirname(have.bin))}; it only needs to be first on PATH.`],
+        steps: [manualStep('eval "$(devenv shellenv)"   (add it to your shell profile to keep it)')],
+      };
     }
     const { releases, url } = await fetchGoIndex(ctx);
     const os = goOs(ctx);
@@ -144,6 +149,8 @@ export const goVersion = {
           `download ${describeUrl(downloadBase(ctx) + pick.file.filename, ctx.config)} (sha256 ${pick.file.sha256}), extract to ${dest}`,
           async (c) => void (await installGo(c, pick.release, pick.file)),
         ),
+        // Only the person's shell can change its PATH: if Go is not first on it afterwards, this is what remains.
+        manualStep('eval "$(devenv shellenv)"   (add it to your shell profile to keep it)'),
       ],
     };
   },

@@ -103,6 +103,8 @@ export const gopathLayout = {
     }
     return { status: 'ok', summary: `checkout at $GOPATH/src/istio.io/istio, GO111MODULE=on`, found: root, required: expected, source, details };
   },
+  // devenv prints what to do; the person does it (see the fix plan)
+  fixKind: 'manual',
   async fix(ctx) {
     const root = ctx.root!;
     const at = gopathFor(root);

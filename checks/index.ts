@@ -3,6 +3,7 @@
  * checks/ named by its id, exporting a plain object, plus one line here.
  */
 import type { Check } from '../src/engine/check.js';
+import { buildToolsImage } from './build-tools-image.js';
 import { distrolessImages } from './distroless-images.js';
 import { dockerDaemon } from './docker-daemon.js';
 import { envoyBinaries } from './envoy-binaries.js';
@@ -35,6 +36,7 @@ export const allChecks: readonly Check[] = [
   goVendor,
   // docker
   dockerDaemon,
+  buildToolsImage,
   distrolessImages,
   // artifacts
   envoyBinaries,

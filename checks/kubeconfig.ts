@@ -34,6 +34,8 @@ export const kubeconfig = {
     if (ns.status !== 200) return { status: 'warn', summary: `${where} answers (Kubernetes ${version}); could not read namespace istio-system (${ns.error ?? `HTTP ${ns.status}`})`, found: version, source: t.file };
     return { status: 'ok', summary: `${where}: Kubernetes ${version}, istio-system present`, found: version, source: t.file };
   },
+  // devenv prints what to do; the person does it (see the fix plan)
+  fixKind: 'manual',
   async fix(_ctx, result) {
     if (result.found === 'no kubectl') return { steps: [manualStep('install kubectl (https://kubernetes.io/docs/tasks/tools/)')] };
     if (result.summary.includes('istio-system')) return { steps: [manualStep('kubectl create namespace istio-system')] };

@@ -69,7 +69,7 @@ export const pilotLocal = {
     }
     if (s.configDir && !(await exists(s.configDir))) problems.push(`configDir ${s.configDir} does not exist`);
     const ports = Object.entries(s.ports).filter(([, p]) => p !== 0) as [string, number][];
-    const busy = await Promise.all(ports.map(async ([name, p]) => ((await portFree(p)) ? undefined : { name, p, holder: await portHolder(p) })));
+    const busy = await Promise.all(ports.map(async ([name, p]) => ((await portFree(p)) ? undefined : { name, p, holder: await portHolder(p, ctx.signal) })));
     for (const b of busy) if (b) problems.push(`port ${b.p} (${b.name}) is in use${b.holder ? ` by ${b.holder}` : ''}`);
     if (s.ports.secureGrpc !== 0) {
       const missing = [];
@@ -83,6 +83,8 @@ export const pilotLocal = {
     if (warnings.length) return { status: 'warn', summary: warnings.join('; '), found: 'ports free', hint: `run: ${cmd}`, details };
     return { status: 'ok', summary: `files, certificates and ports ${ports.map(([, p]) => p).join(', ')} ready`, found: 'ready', details };
   },
+  // devenv prints what to do; the person does it (see the fix plan)
+  fixKind: 'manual',
   async fix(ctx, result) {
     return { notes: result.details?.filter((d) => !d.startsWith('run: ')) ?? [], steps: [manualStep(pilotCommand(pilotSettings(ctx)))] };
   },

@@ -33,7 +33,9 @@ export const registryLogin = {
   fixDescription: 'Prints the exact `docker login <registry>` to run (devenv never handles passwords).',
   appliesTo: (ctx) => (ctx.root ? true : 'not in an Istio checkout'),
   async run(ctx): Promise<CheckResult> {
-    const { HUB } = await readHubTag(ctx);
+    const read = await readHubTag(ctx);
+    // The registry you will push to: what make sees, else what your .env would give it once sourced.
+    const HUB = read.HUB ?? read.dotenv.HUB;
     if (!HUB) return { status: 'skip', summary: 'HUB is not set (see hub-tag)' };
     const { registry } = splitRepository(HUB.value);
     const file = dockerConfigPath(ctx);
@@ -59,8 +61,11 @@ export const registryLogin = {
       hint: `docker login${registry === 'docker.io' ? '' : ` ${registry}`}`,
     };
   },
+  // devenv prints what to do; the person does it (see the fix plan)
+  fixKind: 'manual',
   async fix(ctx) {
-    const { HUB } = await readHubTag(ctx);
+    const read = await readHubTag(ctx);
+    const HUB = read.HUB ?? read.dotenv.HUB;
     const registry = HUB ? splitRepository(HUB.value).registry : 'docker.io';
     return { steps: [manualStep(`docker login${registry === 'docker.io' ? '' : ` ${registry}`}`)] };
   },

@@ -1,4 +1,5 @@
 import type { IstioCheck } from '../src/istio/project.js';
+import { hostToolchainApplies } from '../src/istio/container.js';
 import type { CheckResult } from '../src/engine/check.js';
 import { installSteps } from '../src/features/pkgmgr.js';
 
@@ -6,6 +7,7 @@ export const ruby = {
   id: 'ruby',
   title: 'Ruby',
   category: 'toolchain',
+  appliesTo: hostToolchainApplies,
   description: '`ruby` is on PATH (fpm, which builds the deb/rpm packages, is a Ruby gem).',
   fixDescription: 'Installs ruby with the platform package manager (brew, apt-get or dnf), after asking.',
   async run(ctx): Promise<CheckResult> {

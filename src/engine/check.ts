@@ -29,6 +29,9 @@ export interface CheckResult {
   details?: string[];
 }
 
+/** Whether a failing check's fix is carried out by devenv or is instructions for the person. */
+export type FixKind = 'auto' | 'manual';
+
 /** One thing a fix does. `describe` is exactly what `--dry-run` prints. */
 export interface FixStep {
   /** e.g. "exec", "download", "write", "edit", "tag", "untag", "pull", "mkdir", "extract", "manual". */
@@ -75,6 +78,12 @@ export interface Check<P = any> {
   /** true when the check applies; otherwise false or the reason it does not. */
   appliesTo?: (ctx: Context<P>) => boolean | string | Promise<boolean | string>;
   run: (ctx: Context<P>) => Promise<CheckResult>;
+  /**
+   * What kind of fix `fix` would produce for this result, known without
+   * building the plan (doctor never builds plans: they may read the network).
+   * Default: 'auto' when there is a fixer.
+   */
+  fixKind?: FixKind | ((result: CheckResult) => FixKind);
   /** Builds the plan that makes the check pass. Runs only when the check is not ok. */
   fix?: (ctx: Context<P>, result: CheckResult) => Promise<FixPlan>;
   /** Undo what the fix changed (e.g. restore an edited file from its backup). */
@@ -84,4 +93,13 @@ export interface Check<P = any> {
 export interface TimedResult extends CheckResult {
   id: string;
   durationMs: number;
+  /** The check itself threw (a devenv bug), as opposed to finding the machine unhealthy. */
+  crashed?: boolean;
+}
+
+/** The kind of fix a check offers for this result: null when it has none or nothing to fix. */
+export function fixKindOf(check: Check | undefined, r: CheckResult): FixKind | null {
+  if (!check?.fix || (r.status !== 'fail' && r.status !== 'warn') || (r as TimedResult).crashed) return null;
+  const k = check.fixKind ?? 'auto';
+  return typeof k === 'function' ? k(r) : k;
 }

@@ -24,11 +24,29 @@ export interface RunOptions {
   onEvent?: (e: EngineEvent) => void;
 }
 
+/** Throws naming the cycle when `needs` loop back (a → b → a). */
+export function assertNoCycles(all: readonly Check[]): void {
+  const byId = new Map(all.map((c) => [c.id, c]));
+  const state = new Map<string, 'visiting' | 'done'>();
+  const visit = (id: string, trail: string[]) => {
+    if (state.get(id) === 'done' || !byId.has(id)) return;
+    if (state.get(id) === 'visiting') {
+      const cycle = [...trail.slice(trail.indexOf(id)), id];
+      throw new DevenvError(`checks have a cycle in their needs: ${cycle.join(' → ')}`, { suggestions: ['This is a bug in devenv; please report it with `devenv info`.'] });
+    }
+    state.set(id, 'visiting');
+    for (const n of byId.get(id)!.needs ?? []) visit(n, [...trail, id]);
+    state.set(id, 'done');
+  };
+  for (const c of all) visit(c.id, []);
+}
+
 /** Checks that pass the profile filter, plus the prerequisites of those selected. */
 export function selectChecks(
   all: readonly Check[],
   opts: { only?: string[]; profiles?: string[]; disabled?: string[] },
 ): Check[] {
+  assertNoCycles(all);
   const byId = new Map(all.map((c) => [c.id, c]));
   const unknown = [...(opts.only ?? []), ...(opts.disabled ?? [])].filter((id) => !byId.has(id));
   if (unknown.length > 0) {
@@ -101,48 +119,70 @@ async function underTimeout<T>(
   }
 }
 
+/** What a check's own exception becomes: a crash (a devenv bug) unless it is a DevenvError (the user can act). */
+function crashResult(check: Check, error: unknown, where: string): CheckResult & { crashed?: boolean } {
+  if (error instanceof DevenvError) {
+    return { status: 'fail', summary: errorMessage(error), hint: error.suggestions.join(' ') || undefined };
+  }
+  return {
+    status: 'fail',
+    crashed: true,
+    summary: `${check.id}: check crashed in ${where}: ${errorMessage(error)}`,
+    hint: 'This is a bug in devenv, not a problem with your machine; please report it with the output of `devenv info`.',
+  };
+}
+
+function timeoutResult(msg: string): CheckResult {
+  return {
+    status: 'fail',
+    summary: msg,
+    hint: 'Something did not answer; raise the limit with --timeout or checks.timeoutMs if it is merely slow.',
+  };
+}
+
+/**
+ * Whether a check applies here, under the check's timeout, signal and catch.
+ * Returns null when it applies, else the result to report (skip, timeout, crash).
+ */
+async function applies(check: Check, ctx: Context, timeoutMs: number): Promise<CheckResult | null> {
+  if (!check.appliesTo) return null;
+  const out = await underTimeout(check, ctx, timeoutMs, async (c) => check.appliesTo!(c));
+  if (out.timedOutMsg) return timeoutResult(out.timedOutMsg.replace(': timed out', ': deciding whether it applies timed out'));
+  if (out.error !== undefined) return crashResult(check, out.error, 'appliesTo');
+  const v = out.value;
+  if (v === true) return null;
+  return { status: 'skip', summary: typeof v === 'string' ? v : 'does not apply here' };
+}
+
 export async function runOneCheck(check: Check, ctx: Context, timeoutMs: number, opts: { appliesKnown?: boolean } = {}): Promise<TimedResult> {
   const started = Date.now();
-  const finish = (r: CheckResult): TimedResult => {
+  const finish = (r: CheckResult & { crashed?: boolean }): TimedResult => {
     const clean = (s: string | undefined) => (s === undefined ? undefined : redact(s, ctx.env));
     return {
       ...r,
       summary: clean(r.summary) ?? '',
       found: clean(r.found),
       required: clean(r.required),
+      source: clean(r.source),
       hint: clean(r.hint),
       details: r.details?.map((d) => clean(d) ?? ''),
       id: check.id,
       durationMs: Date.now() - started,
+      ...(r.crashed ? { crashed: true } : {}),
     };
   };
-  const out = await underTimeout(check, ctx, timeoutMs, async (c) => {
-    if (check.appliesTo && !opts.appliesKnown) {
-      const applies = await check.appliesTo(c);
-      if (applies !== true) {
-        return {
-          status: 'skip',
-          summary: typeof applies === 'string' ? applies : 'does not apply here',
-        } satisfies CheckResult;
-      }
-    }
-    return check.run(c);
-  });
-  if (out.timedOutMsg) {
-    return finish({
-      status: 'fail',
-      summary: out.timedOutMsg,
-      hint: 'Something did not answer; raise the limit with --timeout or checks.timeoutMs if it is merely slow.',
-    });
+  if (!opts.appliesKnown) {
+    const skip = await applies(check, ctx, timeoutMs);
+    if (skip) return finish(skip);
   }
-  if (out.error !== undefined) {
-    return finish({
-      status: 'fail',
-      summary: `${check.id}: check crashed: ${errorMessage(out.error)}`,
-      hint: out.error instanceof DevenvError ? out.error.suggestions.join(' ') || undefined : 'This is a bug in devenv; please report it with `devenv info`.',
-    });
+  const out = await underTimeout(check, ctx, timeoutMs, async (c) => check.run(c));
+  if (out.timedOutMsg) return finish(timeoutResult(out.timedOutMsg));
+  if (out.error !== undefined) return finish(crashResult(check, out.error, 'run'));
+  const v = out.value;
+  if (!v || typeof v !== 'object' || !['ok', 'warn', 'fail', 'skip'].includes((v as CheckResult).status)) {
+    return finish(crashResult(check, new Error(`run() returned ${JSON.stringify(v)?.slice(0, 80)}, not a result`), 'run'));
   }
-  return finish(out.value as CheckResult);
+  return finish(v);
 }
 
 /**
@@ -168,9 +208,9 @@ export async function runChecks(
       }
       // A check that does not apply here says so, rather than blaming its prerequisites.
       if (check.appliesTo) {
-        const applies = await Promise.resolve(check.appliesTo(ctx)).catch(() => true as const);
-        if (applies !== true) {
-          const r: TimedResult = { id: check.id, status: 'skip', summary: typeof applies === 'string' ? applies : 'does not apply here', durationMs: Date.now() - t0 };
+        const skip = await applies(check, ctx, opts.timeoutMs);
+        if (skip) {
+          const r: TimedResult = { ...skip, id: check.id, durationMs: Date.now() - t0 };
           opts.onEvent?.({ type: 'check-end', check, result: r });
           return r;
         }
@@ -201,14 +241,28 @@ export async function runChecks(
 }
 
 export type FixAction =
+  /** Nothing to do: the check was ok before. */
   | 'already-ok'
+  /** Steps ran and the re-check is ok. */
   | 'fixed'
+  /** Steps ran and the re-check is better but not ok (fail → warn). */
+  | 'improved'
+  /** The plan is only steps the person must do; nothing ran. */
+  | 'manual'
+  /** Steps ran but the re-check is no better. */
   | 'still-failing'
+  /** A step failed (or the plan could not be built). */
   | 'failed'
+  /** Not attempted: it does not apply here, or a prerequisite could not be fixed. */
   | 'skipped'
+  /** Dry run, or consent was needed and nobody could give it. */
   | 'planned'
+  /** The person said no to a step. */
   | 'declined'
-  | 'no-fixer';
+  /** The check fails and devenv has no fix for it. */
+  | 'no-fixer'
+  /** `fix --revert`: the fix's changes were undone. */
+  | 'reverted';
 
 export interface FixOutcome {
   id: string;
@@ -217,6 +271,15 @@ export interface FixOutcome {
   plan?: FixPlan;
   after?: TimedResult;
   message?: string;
+  /** Steps the person still has to do themselves (manual steps of the plan) when the check is not ok. */
+  needsYou?: string[];
+  /** The check crashed (a devenv bug) while checking or planning. */
+  crashed?: boolean;
+  /**
+   * The one verdict every reporter and the exit code use: true only when the
+   * check is ok afterwards (or, in a dry run, when its plan is ready; or it does not apply here).
+   */
+  ok: boolean;
 }
 
 export interface FixOptions extends RunOptions {
@@ -227,6 +290,31 @@ export interface FixOptions extends RunOptions {
   confirm?: (check: Check, step: FixStep) => Promise<boolean>;
   /** Timeout for one fix plan (downloads and installs take longer than probes). */
   fixTimeoutMs?: number;
+  /** `--revert`: the given checks' revert plans run instead of their fixes. */
+  revert?: boolean;
+}
+
+const RANK: Record<string, number> = { fail: 0, warn: 1, ok: 2 };
+
+/**
+ * The classification of a fix that ran steps (or could not), decided here
+ * and nowhere else.
+ */
+export function classifyFix(input: {
+  before: TimedResult;
+  after?: TimedResult;
+  ranSteps: number;
+  failure?: string;
+  revert?: boolean;
+}): { action: FixAction; ok: boolean } {
+  const { before, after, ranSteps, failure } = input;
+  const okAfter = after?.status === 'ok';
+  if (input.revert) return { action: failure ? 'failed' : 'reverted', ok: !failure };
+  if (failure) return { action: 'failed', ok: false };
+  if (ranSteps === 0) return { action: 'manual', ok: okAfter };
+  if (okAfter) return { action: 'fixed', ok: true };
+  if (after && (RANK[after.status] ?? -1) > (RANK[before.status] ?? -1)) return { action: 'improved', ok: false };
+  return { action: 'still-failing', ok: false };
 }
 
 /**
@@ -243,7 +331,7 @@ export async function runFixes(checks: readonly Check[], ctx: Context, opts: Fix
     const existing = outcomes.get(check.id);
     if (existing) return existing;
     const p = (async (): Promise<FixOutcome> => {
-      const needs = (check.needs ?? []).filter((n) => byId.has(n));
+      const needs = opts.revert ? [] : (check.needs ?? []).filter((n) => byId.has(n));
       const needOutcomes = await Promise.all(needs.map((n) => fixOne(byId.get(n)!)));
       const done = (o: FixOutcome) => {
         opts.onEvent?.({ type: 'fix-end', check, outcome: o });
@@ -257,59 +345,79 @@ export async function runFixes(checks: readonly Check[], ctx: Context, opts: Fix
       });
       if (unmet.length > 0) {
         const before: TimedResult = { id: check.id, status: 'skip', summary: `needs ${unmet.join(', ')}`, durationMs: 0 };
-        return done({ id: check.id, action: 'skipped', before, message: `needs ${unmet.join(', ')}, which could not be fixed` });
+        return done({ id: check.id, action: 'skipped', before, ok: false, message: `needs ${unmet.join(', ')}, which could not be fixed` });
       }
       if (waiting.length > 0) {
         // A dry run cannot know this plan before its prerequisites are really fixed.
         const before: TimedResult = { id: check.id, status: 'skip', summary: `needs ${waiting.join(', ')}`, durationMs: 0 };
-        return done({ id: check.id, action: 'planned', before, message: `planned after ${waiting.join(', ')} is fixed` });
+        return done({ id: check.id, action: 'planned', before, ok: true, message: `planned after ${waiting.join(', ')} is fixed` });
       }
       const before = await runOneCheck(check, ctx.fresh(), opts.timeoutMs);
       opts.onEvent?.({ type: 'check-end', check, result: before });
-      if (before.status === 'ok' || before.status === 'skip') {
-        return done({ id: check.id, action: 'already-ok', before, message: before.status === 'skip' ? before.summary : undefined });
+      if (before.crashed) {
+        return done({ id: check.id, action: 'failed', before, ok: false, crashed: true, message: before.summary });
       }
-      if (!check.fix) {
-        return done({ id: check.id, action: 'no-fixer', before, message: before.hint ?? 'devenv has no automatic fix for this check' });
+      const planOf = opts.revert ? check.revert : check.fix;
+      if (!opts.revert) {
+        if (before.status === 'ok') return done({ id: check.id, action: 'already-ok', before, ok: true });
+        if (before.status === 'skip') return done({ id: check.id, action: 'skipped', before, ok: true, message: before.summary });
       }
-      const built = await underTimeout(check, ctx, opts.timeoutMs, (c) => check.fix!(c, before));
+      if (!planOf) {
+        return done({ id: check.id, action: 'no-fixer', before, ok: false, message: before.hint ?? 'devenv has no automatic fix for this check' });
+      }
+      const built = await underTimeout(check, ctx, opts.timeoutMs, async (c) => planOf(c, before));
       if (built.timedOutMsg || built.error !== undefined) {
+        const crashed = built.error !== undefined && !(built.error instanceof DevenvError);
         const msg = built.timedOutMsg ?? errorMessage(built.error);
-        return done({ id: check.id, action: 'failed', before, message: `could not plan the fix: ${redact(msg, ctx.env)}` });
+        return done({
+          id: check.id,
+          action: 'failed',
+          before,
+          ok: false,
+          ...(crashed ? { crashed: true } : {}),
+          message: `${crashed ? 'crashed while planning the fix' : 'could not plan the fix'}: ${redact(msg, ctx.env)}`,
+        });
       }
       const raw: FixPlan = built.value!;
       // Descriptions are for display: never show a secret in them (a mirror URL with a password, a token).
       const plan: FixPlan = { ...raw, notes: raw.notes?.map((n) => redact(n, ctx.env)), steps: raw.steps.map((st) => ({ ...st, describe: redact(st.describe, ctx.env) })) };
+      const manual = plan.steps.filter((st) => !st.run).map((st) => st.describe);
       if (plan.steps.length === 0) {
-        return done({ id: check.id, action: before.status === 'warn' ? 'already-ok' : 'no-fixer', before, plan, message: plan.notes?.join(' ') });
+        if (opts.revert) return done({ id: check.id, action: 'reverted', before, ok: true, plan, message: 'nothing to revert' });
+        return done({ id: check.id, action: 'no-fixer', before, ok: false, plan, message: plan.notes?.join(' ') || before.hint || 'devenv found nothing it can change for this' });
       }
       opts.onEvent?.({ type: 'fix-start', check, plan });
+      if (manual.length === plan.steps.length) {
+        // Only the person can do this: say exactly what, and never call it fixed.
+        return done({ id: check.id, action: 'manual', before, ok: false, plan, needsYou: manual });
+      }
       if (opts.dryRun) {
-        return done({ id: check.id, action: 'planned', before, plan });
+        return done({ id: check.id, action: 'planned', before, ok: true, plan, ...(manual.length ? { needsYou: manual } : {}) });
       }
       // Consent first, for every step, so nothing runs half-way and then stops for a question.
       for (const step of plan.steps) {
-        if (!step.consent || opts.yes) continue;
-        const ok = opts.confirm ? await opts.confirm(check, step) : false;
-        if (!ok) {
+        if (!step.consent || !step.run || opts.yes) continue;
+        const yes = opts.confirm ? await opts.confirm(check, step) : false;
+        if (!yes) {
           return done({
             id: check.id,
             action: opts.confirm ? 'declined' : 'planned',
             before,
+            ok: false,
             plan,
-            message: opts.confirm
-              ? step.describe
-              : `needs consent to: ${step.describe} (re-run with --yes to allow it)`,
+            message: opts.confirm ? `declined: ${step.describe}` : `needs consent to: ${step.describe} (re-run with --yes to allow it)`,
           });
         }
       }
       let failure: string | undefined;
+      let ranSteps = 0;
       const runStep = async (c: Context, step: FixStep): Promise<string | undefined> => {
         opts.onEvent?.({ type: 'step-start', check, step });
         if (!step.run) {
           opts.onEvent?.({ type: 'step-end', check, step, skipped: 'do this yourself' });
           return undefined;
         }
+        ranSteps++;
         try {
           await step.run(c);
           opts.onEvent?.({ type: 'step-end', check, step });
@@ -322,7 +430,7 @@ export async function runFixes(checks: readonly Check[], ctx: Context, opts: Fix
       };
       const ran = await underTimeout(check, ctx, fixTimeout, async (c) => {
         if (plan.concurrent) {
-          const errors = (await Promise.all(plan.steps.map((s) => runStep(c, s)))).filter((e): e is string => Boolean(e));
+          const errors = (await Promise.all(plan.steps.map((st) => runStep(c, st)))).filter((e): e is string => Boolean(e));
           if (errors.length > 0) failure = errors.join('; ');
           return;
         }
@@ -331,12 +439,15 @@ export async function runFixes(checks: readonly Check[], ctx: Context, opts: Fix
           if (failure) return;
         }
       });
-      if (ran.timedOutMsg) failure = ran.timedOutMsg;
+      if (ran.timedOutMsg) failure = ran.timedOutMsg.replace('timed out after', 'fix timed out after');
       else if (ran.error !== undefined && !failure) failure = redact(errorMessage(ran.error), ctx.env);
-      const after = await runOneCheck(check, ctx.fresh(), opts.timeoutMs);
+      // The re-check is the check itself, even after a revert: report what is true now.
+      const recheck = opts.revert ? { ...check, revert: undefined } : check;
+      const after = await runOneCheck(recheck, ctx.fresh(), opts.timeoutMs);
       opts.onEvent?.({ type: 'check-end', check, result: after });
-      if (failure) return done({ id: check.id, action: 'failed', before, plan, after, message: failure });
-      return done({ id: check.id, action: passed(after) ? 'fixed' : 'still-failing', before, plan, after });
+      const verdict = classifyFix({ before, after, ranSteps, failure, revert: opts.revert });
+      const needsYou = !verdict.ok && manual.length ? { needsYou: manual } : {};
+      return done({ id: check.id, ...verdict, before, plan, after, ...needsYou, ...(failure ? { message: failure } : {}) });
     })();
     outcomes.set(check.id, p);
     return p;
@@ -344,9 +455,26 @@ export async function runFixes(checks: readonly Check[], ctx: Context, opts: Fix
   return Promise.all(checks.map(fixOne));
 }
 
-/** A fix succeeded when its check passes afterwards (or passed already). */
-export function fixSucceeded(o: FixOutcome): boolean {
-  if (o.action === 'already-ok') return true;
-  if (o.action === 'fixed') return true;
-  return false;
+export interface FixSummary {
+  /** Every selected check is ok afterwards (or planned, in a dry run). */
+  ok: boolean;
+  counts: Partial<Record<FixAction, number>>;
+  /** Checks still not ok, each with its action. */
+  notOk: { id: string; action: FixAction }[];
+  /** Checks that need the person, with what to do. */
+  needsYou: { id: string; steps: string[] }[];
+  crashed: string[];
+}
+
+/** The one summary of a fix run: reporters and the exit code read it. */
+export function summarizeFixes(outcomes: readonly FixOutcome[]): FixSummary {
+  const counts: Partial<Record<FixAction, number>> = {};
+  for (const o of outcomes) counts[o.action] = (counts[o.action] ?? 0) + 1;
+  return {
+    ok: outcomes.every((o) => o.ok),
+    counts,
+    notOk: outcomes.filter((o) => !o.ok).map((o) => ({ id: o.id, action: o.action })),
+    needsYou: outcomes.filter((o) => !o.ok && o.needsYou?.length).map((o) => ({ id: o.id, steps: o.needsYou! })),
+    crashed: outcomes.filter((o) => o.crashed).map((o) => o.id),
+  };
 }

@@ -4,7 +4,7 @@
  */
 import type { Check, TimedResult } from './check.js';
 import { createContext, type Context, type ContextOptions } from './context.js';
-import { fixSucceeded, runChecks, runFixes, selectChecks, type FixOutcome } from './engine.js';
+import { runChecks, runFixes, selectChecks, summarizeFixes, type FixOutcome } from './engine.js';
 import { UsageError } from '../platform/errors.js';
 import { redact } from '../platform/redact.js';
 import type { ReportMeta, Reporter } from './reporters/types.js';
@@ -90,38 +90,20 @@ export async function fix(opts: FixRunOptions): Promise<{ exitCode: number; outc
       targets = pool.length === 0 ? [] : await opts.pick(pool.map((r) => ({ id: r.id, label: `${known.get(r.id)!.title} [${r.id}]: ${r.summary}` })));
     }
     if (targets.length === 0) {
-      opts.reporter.fix(meta(ctx, opts.version), opts.checks, [], { dryRun: Boolean(opts.dryRun) });
+      opts.reporter.fix(meta(ctx, opts.version), opts.checks, [], { dryRun: Boolean(opts.dryRun), revert: false });
       return { exitCode: 0, outcomes: [] };
     }
   }
 
-  const selected = opts.revert
-    ? ids.map((id) => revertCheck(known.get(id)!))
-    : selectChecks(opts.checks, { only: targets });
+  const selected = opts.revert ? ids.map((id) => known.get(id)!) : selectChecks(opts.checks, { only: targets });
   const outcomes = await runFixes(selected, ctx, {
     timeoutMs,
     dryRun: opts.dryRun,
     yes: opts.yes,
+    revert: opts.revert,
     confirm: opts.confirm ? async (c, s) => (opts.reporter.pause(), opts.confirm!(c, s)) : undefined,
     onEvent: (e) => opts.reporter.onEvent(e),
   });
-  opts.reporter.fix(meta(ctx, opts.version), selected, outcomes, { dryRun: Boolean(opts.dryRun) });
-  const ok = outcomes.every((o) => fixSucceeded(o) || (opts.dryRun && o.action === 'planned'));
-  return { exitCode: ok ? 0 : 1, outcomes };
-}
-
-/** Turns a check's revert into a fix the engine can run: its "check" is whether a backup remains. */
-function revertCheck(check: Check): Check {
-  return {
-    ...check,
-    needs: [],
-    appliesTo: undefined,
-    async run(ctx) {
-      const plan = await check.revert!(ctx);
-      return plan.steps.length === 0
-        ? { status: 'ok', summary: 'nothing to revert' }
-        : { status: 'warn', summary: `${plan.steps.length} change${plan.steps.length === 1 ? '' : 's'} to revert` };
-    },
-    fix: (ctx) => check.revert!(ctx),
-  };
+  opts.reporter.fix(meta(ctx, opts.version), selected, outcomes, { dryRun: Boolean(opts.dryRun), revert: Boolean(opts.revert) });
+  return { exitCode: summarizeFixes(outcomes).ok ? 0 : 1, outcomes };
 }

@@ -6,12 +6,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import semver from 'semver';
 import type { Context } from '../engine/context.js';
 import { progressLogger } from '../platform/download.js';
 import { DevenvError } from '../platform/errors.js';
 import { goRoot, toolchainsDir } from './toolchains.js';
-import { coerceVersion } from '../platform/versions.js';
+import { compareGoVersions, parseGoVersion } from '../platform/versions.js';
 
 export interface GoFile {
   filename: string;
@@ -70,12 +69,12 @@ export function pickRelease(
   opts: { exact?: boolean } = {},
 ): { release: GoRelease; file: GoFile } | undefined {
   const exact = opts.exact && /^\d+\.\d+\.\d+$/.test(wanted) ? wanted : undefined;
-  const w = coerceVersion(wanted);
+  const w = parseGoVersion(wanted);
   if (!w) return undefined;
   const candidates = releases
-    .map((r) => ({ r, v: coerceVersion(r.version) }))
-    .filter(({ r, v }) => v && (exact ? r.version === `go${exact}` : r.stable && v.major === w.major && v.minor === w.minor && semver.gte(v, w)))
-    .sort((a, b) => semver.rcompare(a.v!, b.v!));
+    .map((r) => ({ r, v: parseGoVersion(r.version) }))
+    .filter(({ r, v }) => v && (exact ? r.version === `go${exact}` : r.stable && v.major === w.major && v.minor === w.minor && compareGoVersions(r.version, wanted) >= 0))
+    .sort((a, b) => compareGoVersions(b.r.version, a.r.version));
   for (const { r } of candidates) {
     const file = r.files.find((f) => f.os === os && f.arch === arch && f.kind === 'archive');
     if (file) return { release: r, file };

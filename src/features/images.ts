@@ -1,6 +1,9 @@
 /** Local image operations through the docker CLI (which honours DOCKER_HOST and contexts). */
+import path from 'node:path';
 import type { Context } from '../engine/context.js';
 import { DevenvError } from '../platform/errors.js';
+import { formatCommand } from '../platform/exec.js';
+import { writeAtomic } from '../platform/files.js';
 
 export interface LocalImage {
   id: string;
@@ -53,4 +56,142 @@ export function repositoryOf(ref: string): string {
   const slash = ref.lastIndexOf('/');
   const colon = ref.lastIndexOf(':');
   return colon > slash ? ref.slice(0, colon) : ref;
+}
+
+/** The manifest digest a local image was pulled with from `repository`, if any. */
+export function digestIn(image: LocalImage, repository: string): string | undefined {
+  const hit = image.repoDigests.find((d) => d.startsWith(repository + '@'));
+  return hit?.slice(hit.indexOf('@') + 1);
+}
+
+/** Where an image can come from: the reference itself (upstream), a mirror, or an alternate registry. */
+export interface ImageSource {
+  ref: string;
+  /** "upstream", "mirror", "gcr.io/istio-testing (same tag)"… for messages. */
+  label: string;
+  /** A bound on the pull (e.g. images.upstreamTimeoutMs for an upstream that may be blocked). */
+  timeoutMs?: number;
+  /** Logged when this source is the one used. */
+  note?: string;
+  /** For a mirror: the upstream reference it stands in for. */
+  standsFor?: string;
+}
+
+export interface ProvideOptions {
+  /** The reference the build uses (a tag, or repo@sha256:… when pinned). */
+  target: string;
+  sources: ImageSource[];
+  /** The manifest digest the pulled image must have (images.digests, or the target's own pin). */
+  digest?: string;
+}
+
+/** How a plan shows provideImage: exactly what it will try. */
+export function describeProvide(o: ProvideOptions): string {
+  const pinned = o.target.includes('@');
+  const tries = o.sources.map((s) => {
+    const parts = [
+      `${formatCommand('docker', ['pull', s.ref])}${s.timeoutMs ? ` (give up after ${Math.round(s.timeoutMs / 1000)}s)` : ''}`,
+      ...(o.digest ? [`verify digest ${o.digest}`] : []),
+      ...(s.ref === o.target || pinned
+        ? []
+        : [formatCommand('docker', ['tag', s.ref, o.target]), `verify ${o.target} is the pulled image ID`, `${formatCommand('docker', ['rmi', s.ref])} (only if devenv pulled it)`]),
+    ];
+    return parts.join('; ');
+  });
+  return tries.join(', else: ') + '. A local copy of a source is used as it is (never re-pulled, so no tag of yours moves).';
+}
+
+/**
+ * Makes `target` present in the local engine from the first source that has
+ * it. Nothing the user had is moved or left dangling: a source tag that is
+ * already local is used as it is (pulling it again could re-point it), the
+ * target tag is created only when absent (or already the same image), and a
+ * source tag is removed only when this call created it and the target tag now
+ * holds the image. A digest-pinned target cannot be tagged (Docker tags carry
+ * no digest): its content is pulled by that digest and kept under the source
+ * name.
+ */
+export async function provideImage(ctx: Context, o: ProvideOptions): Promise<ImageSource & { id: string }> {
+  const failures: string[] = [];
+  const pinnedTarget = o.target.includes('@');
+  for (const s of o.sources) {
+    try {
+      const had = await inspectImage(ctx, s.ref);
+      if (had) ctx.log(`${s.ref} is already in the local engine: using it as it is`);
+      else await pull(ctx, s.ref, s.timeoutMs);
+      const got = had ?? (await inspectImage(ctx, s.ref));
+      if (!got) throw new DevenvError(`${s.ref} was pulled but is not in the local engine`);
+      if (o.digest) {
+        const d = digestIn(got, repositoryOf(s.ref));
+        if (d !== o.digest) {
+          if (!had && !pinnedTarget) await untag(ctx, s.ref);
+          throw new DevenvError(`refusing ${s.ref} for ${o.target}: its digest is ${d ?? 'unknown'}, not ${o.digest}; nothing was retagged`, {
+            suggestions: ['Check the mirror, or update images.digests if the new digest is the one you want.'],
+          });
+        }
+      }
+      if (s.ref !== o.target && !pinnedTarget) {
+        const existing = await inspectImage(ctx, o.target);
+        if (existing && existing.id !== got.id) {
+          throw new DevenvError(`${o.target} already names another image (${existing.id}); devenv does not move it. ${s.ref} is ${got.id}.`, {
+            suggestions: [`If you want the image from ${s.label}: docker tag ${s.ref} ${o.target}`],
+          });
+        }
+        if (!existing) await tag(ctx, s.ref, o.target);
+        const tagged = await inspectImage(ctx, o.target);
+        if (!tagged || tagged.id !== got.id) {
+          throw new DevenvError(`after tagging, ${o.target} resolves to ${tagged?.id ?? 'nothing'}, not the pulled ${got.id}; ${s.ref} was kept`);
+        }
+        // Only now is the source tag redundant, and only if this call created it.
+        if (!had) await untag(ctx, s.ref);
+      }
+      if (s.note) ctx.log(s.note);
+      return { ...s, id: got.id };
+    } catch (err) {
+      if (err instanceof DevenvError && /^refusing |already names another image|after tagging/.test(err.message)) throw err;
+      failures.push(`${s.label} ${s.ref}: ${(err as Error).message}`);
+      ctx.log(`${s.ref} unavailable (${(err as Error).message})`);
+    }
+  }
+  throw new DevenvError(`could not get ${o.target}: ${failures.join('; ')}`, {
+    suggestions: ['Add or fix a mirrors.images rule in the devenv config for a registry you can reach.'],
+  });
+}
+
+export interface ImageOrigin {
+  /** The image ID the target named when devenv placed it. */
+  id: string;
+  /** The reference it was pulled as. */
+  from: string;
+  /** The upstream reference that source stands for (differs from `from` for a mirror). */
+  standsFor?: string;
+  /** What devenv said about it (e.g. the istio/istio#61589 fallback). */
+  note?: string;
+}
+
+function originsFile(ctx: Context): string {
+  return path.join(ctx.paths.data, 'image-origins.json');
+}
+
+async function readOrigins(ctx: Context): Promise<Record<string, ImageOrigin>> {
+  try {
+    const parsed = JSON.parse(await ctx.fs.readFile(originsFile(ctx), 'utf8')) as unknown;
+    return parsed && typeof parsed === 'object' ? (parsed as Record<string, ImageOrigin>) : {};
+  } catch {
+    return {};
+  }
+}
+
+/** Remembers where devenv got `target` from, so later checks can say it (one writer: the build-tools fix). */
+export async function recordImageOrigin(ctx: Context, target: string, origin: ImageOrigin): Promise<void> {
+  const all = await readOrigins(ctx);
+  all[target] = origin;
+  await ctx.fs.mkdir(ctx.paths.data, { recursive: true });
+  await writeAtomic(originsFile(ctx), JSON.stringify(all, null, 2) + '\n');
+}
+
+/** Where devenv got `target` from, if it placed the image `target` names now. */
+export async function imageOrigin(ctx: Context, target: string, id: string): Promise<ImageOrigin | undefined> {
+  const o = (await readOrigins(ctx))[target];
+  return o && o.id === id ? o : undefined;
 }

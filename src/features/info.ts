@@ -67,8 +67,8 @@ export async function gatherInfo(ctx: Context, version: string, checks: readonly
     tools: { ...Object.fromEntries(tools), node: process.version, devenv: version },
     checkout,
     build: {
-      HUB: hubTag.HUB ? `${hubTag.HUB.value} (${hubTag.HUB.source})` : null,
-      TAG: hubTag.TAG ? `${hubTag.TAG.value} (${hubTag.TAG.source})` : null,
+      HUB: hubTag.HUB ? `${hubTag.HUB.value} (${hubTag.HUB.source})` : hubTag.dotenv.HUB ? `${hubTag.dotenv.HUB.value} (${hubTag.dotenv.HUB.source}; make does not read .env)` : null,
+      TAG: hubTag.TAG ? `${hubTag.TAG.value} (${hubTag.TAG.source})` : hubTag.dotenv.TAG ? `${hubTag.dotenv.TAG.value} (${hubTag.dotenv.TAG.source}; make does not read .env)` : null,
       GOPATH: ctx.env.GOPATH ?? null,
       GO111MODULE: ctx.env.GO111MODULE ?? null,
       GOPROXY: ctx.env.GOPROXY ?? null,

@@ -1,6 +1,7 @@
 /** The environment devenv manages, rendered for a shell: `eval "$(devenv shellenv)"`. */
 import path from 'node:path';
 import type { IstioContext as Context } from '../istio/project.js';
+import { gemBinDirs } from './gems.js';
 import { installedGos } from './toolchains.js';
 import { versionLess } from '../platform/versions.js';
 
@@ -11,22 +12,6 @@ export interface ShellEnv {
   path: string[];
   vars: [string, string][];
   comments: string[];
-}
-
-/** The user gem bin dir (`gem install --user-install` puts executables there), when it exists. */
-export async function userGemBin(ctx: Context): Promise<string | undefined> {
-  if (ctx.env.GEM_HOME) return path.join(ctx.env.GEM_HOME, 'bin');
-  const ruby = await ctx.which('ruby');
-  if (!ruby) return undefined;
-  const r = await ctx.exec(ruby, ['-e', 'print Gem.user_dir']);
-  if (!r.ok || !r.stdout.trim()) return undefined;
-  const bin = path.join(r.stdout.trim(), 'bin');
-  try {
-    await ctx.fs.access(bin);
-    return bin;
-  } catch {
-    return undefined;
-  }
 }
 
 /** GOPATH as the 1.4-era Makefiles need it: the X of X/src/istio.io/istio. */
@@ -43,8 +28,8 @@ export async function computeShellEnv(ctx: Context, requiredGo?: string): Promis
     out.path.push(path.dirname(go.bin));
     out.comments.push(`Go ${go.version} installed by devenv`);
   }
-  const gemBin = await userGemBin(ctx);
-  if (gemBin) out.path.push(gemBin);
+  // The same dirs the fpm check looks in: what shellenv puts on PATH, doctor finds.
+  out.path.push(...(await gemBinDirs(ctx)));
   if (ctx.root) {
     const gopath = gopathFor(ctx.root);
     if (gopath) {

@@ -35,5 +35,11 @@ export async function readIstioFacts(root: string): Promise<IstioFacts> {
 
 /** `go.mod:3` */
 export function where(loc: Pick<Located, 'file' | 'line'>): string {
-  return `${loc.file}:${loc.line}`;
+  return loc.line > 0 ? `${loc.file}:${loc.line}` : loc.file;
+}
+
+/** The TAG to suggest for a checkout's version: `<version>-dev`, never `-dev-dev`. */
+export function suggestedTag(version: string | null | undefined): string | undefined {
+  if (!version) return undefined;
+  return /-dev$/.test(version) ? version : `${version}-dev`;
 }

@@ -26,7 +26,7 @@ export function parseGoMod(text: string, file = 'go.mod'): GoMod {
     if (m) out.module = m[1];
     m = /^go\s+(\d+\.\d+(?:\.\d+)?)$/.exec(line);
     if (m && !out.go) out.go = { value: m[1], file, line: i + 1 };
-    m = /^toolchain\s+go(\d+\.\d+(?:\.\d+)?)\S*$/.exec(line);
+    m = /^toolchain\s+go(\d+\.\d+(?:\.\d+)?)(?:[^\s\d.]\S*)?$/.exec(line);
     if (m && !out.toolchain) out.toolchain = { value: m[1], file, line: i + 1 };
   });
   return out;

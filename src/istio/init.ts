@@ -184,7 +184,7 @@ const resolved = (s: string) => !/\$[({]?[A-Za-z_]/.test(s);
 function authHeaders(ctx: Context): Record<string, string> {
   const headers: Record<string, string> = {};
   const auth = ctx.env.AUTH_HEADER;
-  const m = auth ? /^([^:]+):\s*(.*)$/.exec(auth) : null;
+  const m = auth ? /^([^:]+):\s*(\S.*|)$/.exec(auth) : null;
   if (m) headers[m[1].trim()] = m[2];
   return headers;
 }
@@ -551,5 +551,5 @@ export function parseKubectlAdd(text: string): { line: number; url?: string; rew
 }
 
 export function kubectlVersion(url: string): string | undefined {
-  return /\/release\/(v\d+\.\d+\.\d+[^/]*)\//.exec(url)?.[1];
+  return /\/release\/(v\d+\.\d+\.\d+(?:[^/\d][^/]*)?)\//.exec(url)?.[1];
 }

@@ -16,7 +16,9 @@ export interface MakeVar extends Located {
 export function parseMakeVars(text: string, file: string): MakeVar[] {
   const out: MakeVar[] = [];
   text.split(/\r?\n/).forEach((raw, i) => {
-    const m = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*(\?=|:=|::=|\+=|=)\s*(.*?)\s*(?:#.*)?$/.exec(raw);
+    const m0 = /^\s*(?:export\s+)?([A-Za-z_]\w*)\s*(\?=|::=|:=|\+=|=)(.*)$/.exec(raw);
+    const hash = m0 ? m0[3].indexOf('#') : -1;
+    const m = m0 && [m0[0], m0[1], m0[2], (hash < 0 ? m0[3] : m0[3].slice(0, hash)).trim()];
     if (m) out.push({ name: m[1], op: m[2], value: m[3], file, line: i + 1 });
   });
   return out;

@@ -146,7 +146,8 @@ export function parseAssignment(line: string): { name: string; value: string; ov
   if (m) return { name: m[1], value: unquote(m[2]), overridable: true };
   m = /^:\s+["']?\$\{([A-Za-z_][A-Za-z0-9_]*):?=(.*)\}["']?\s*$/.exec(line);
   if (m) return { name: m[1], value: unquote(m[2]), overridable: true };
-  m = /^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=("[^"]*"|'[^']*'|[^\s;`$()]*(?:\$\{?[A-Za-z_][A-Za-z0-9_]*\}?[^\s;`()]*)*)\s*(?:#.*)?$/.exec(line);
+  // Each piece of an unquoted value starts with a distinct character, so the match is linear.
+  m = /^(?:export\s+)?([A-Za-z_]\w*)=("[^"]*"|'[^']*'|(?:[^\s;`$()]|\$\{\w+\}|\$\w+(?!\w))*)(?:\s+#.*|\s*)$/.exec(line);
   if (m) return { name: m[1], value: unquote(m[2]), overridable: false };
   return undefined;
 }

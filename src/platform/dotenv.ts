@@ -29,7 +29,7 @@ export interface DotenvDoc {
   lines: Line[];
 }
 
-const ASSIGN = /^(\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*)(.*)$/;
+const ASSIGN = /^(\s*(?:export\s+)?([A-Za-z_]\w*)\s*=\s*)(\S.*|)$/;
 
 function parseValue(rest: string): { value: string; raw: string; suffix: string; quote: '' | '"' | "'" } {
   if (rest.startsWith('"')) {
@@ -49,8 +49,7 @@ function parseValue(rest: string): { value: string; raw: string; suffix: string;
     const close = end < 0 ? rest.length : end;
     return { value: rest.slice(1, close), raw: rest.slice(0, close + 1), suffix: rest.slice(close + 1), quote: "'" };
   }
-  const m = /^(.*?)(\s+#.*)?$/.exec(rest)!;
-  const raw = m[1].replace(/\s+$/, '');
+  const raw = beforeComment(rest).trimEnd();
   return { value: raw, raw, suffix: rest.slice(raw.length), quote: '' };
 }
 
@@ -112,4 +111,12 @@ export function set(doc: DotenvDoc, key: string, value: string): DotenvDoc {
 
 export function serialize(doc: DotenvDoc): string {
   return doc.lines.map((l) => l.text + l.eol).join('');
+}
+
+/** `rest` up to a ` #` comment (whitespace then #), in one linear pass. */
+function beforeComment(rest: string): string {
+  for (let i = 1; i < rest.length; i++) {
+    if (rest[i] === '#' && /\s/.test(rest[i - 1])) return rest.slice(0, i);
+  }
+  return rest;
 }

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { DevenvError } from './errors.js';
+import { DevenvError, errorMessage } from './errors.js';
 
 export async function exists(p: string): Promise<boolean> {
   try {
@@ -37,7 +37,7 @@ export async function copyAtomic(src: string, dest: string, mode?: number): Prom
 }
 
 /** Writes text via a temp file and a rename, keeping the original's mode. */
-export async function writeAtomic(dest: string, text: string): Promise<void> {
+export async function writeAtomic(dest: string, text: string | Buffer): Promise<void> {
   const tmp = path.join(path.dirname(dest), `.${path.basename(dest)}.${randomBytes(4).toString('hex')}.part`);
   try {
     const mode = (await fs.stat(dest).catch(() => undefined))?.mode;
@@ -61,5 +61,19 @@ export async function extractMember(tarball: string, member: string, dest: strin
     await copyAtomic(got, dest, mode);
   } finally {
     await fs.rm(work, { recursive: true, force: true });
+  }
+}
+
+/**
+ * A text file's contents, or undefined when it does not exist. Any other
+ * failure (EACCES, EISDIR…) is an error naming the file: unreadable is not absent.
+ */
+export async function readTextFile(p: string): Promise<string | undefined> {
+  try {
+    return await fs.readFile(p, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+    throw new DevenvError(`cannot read ${p}: ${code ?? errorMessage(err)}`, { suggestions: [`Check its permissions: ls -l ${p}`] });
   }
 }

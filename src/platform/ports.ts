@@ -11,7 +11,7 @@ export function portFree(port: number, host?: string): Promise<boolean> {
 }
 
 /** `nginx (pid 1234)` for the process listening on `port`, when /proc tells. */
-export async function portHolder(port: number): Promise<string | undefined> {
+export async function portHolder(port: number, signal?: AbortSignal): Promise<string | undefined> {
   const hex = port.toString(16).toUpperCase().padStart(4, '0');
   const inodes = new Set<string>();
   for (const f of ['/proc/net/tcp', '/proc/net/tcp6']) {
@@ -24,6 +24,8 @@ export async function portHolder(port: number): Promise<string | undefined> {
   if (inodes.size === 0) return undefined;
   const pids = await fs.readdir('/proc').catch(() => [] as string[]);
   for (const pid of pids.filter((p) => /^\d+$/.test(p))) {
+    // The walk over /proc stops when the check times out or the run is interrupted.
+    if (signal?.aborted) return undefined;
     const fds = await fs.readdir(`/proc/${pid}/fd`).catch(() => [] as string[]);
     for (const fd of fds) {
       const target = await fs.readlink(`/proc/${pid}/fd/${fd}`).catch(() => '');

@@ -108,4 +108,23 @@ describe('ruby and fpm with a local gem source', () => {
     assert.match(r.stdout, /needs consent to: gem install/);
     await assert.rejects(fs.access(path.join(env.GEM_HOME, 'bin', 'fpm')));
   });
+
+  // Regression: fpm looked in ~/.gem/ruby/*/bin while shellenv asked ruby (Debian: ~/.local/share/gem/ruby/<v>/bin),
+  // so shellenv put fpm on PATH while doctor said it was missing.
+  it('a real `gem install --user-install`: doctor finds fpm where shellenv puts it on PATH', async (tc) => {
+    if (!requireReal(tc, 'gem', gem)) return;
+    const home = path.join(t.dir, 'userhome');
+    await fs.mkdir(home, { recursive: true });
+    const env: Record<string, string | undefined> = { ...t.env, HOME: home, XDG_DATA_HOME: undefined, GEM_HOME: undefined, GEM_PATH: undefined };
+    execFileSync('gem', ['install', '--user-install', '--local', '--no-document', path.join(t.dir, 'gemsrc', 'fpm-1.11.0.gem')], { env: env as NodeJS.ProcessEnv, stdio: 'ignore' });
+    const d = await runCli(['doctor', '--json', '--only', 'fpm'], { env, cwd: t.dir });
+    const c = checkFrom(d.stdout, 'fpm');
+    assert.equal(c.status, 'warn', String(c.summary));
+    const bin = /installed at (\S+)\/fpm but not on PATH/.exec(String(c.summary))?.[1];
+    assert.ok(bin, String(c.summary));
+    const sh = await runCli(['shellenv', '--shell', 'bash'], { env, cwd: t.dir });
+    assert.ok(sh.stdout.includes(bin!), `shellenv does not put ${bin} on PATH:\n${sh.stdout}`);
+    const withPath = await runCli(['doctor', '--json', '--only', 'fpm'], { env: { ...env, PATH: `${bin}:${env.PATH}` }, cwd: t.dir });
+    assert.equal(checkFrom(withPath.stdout, 'fpm').status, 'ok');
+  });
 });

@@ -227,16 +227,20 @@ describe('prefetching what make init downloads (1.4-era checkout, loopback mirro
 
     // Revert: the original Dockerfile comes back byte for byte; then revert has nothing to do.
     const rev = await runCli(['fix', '--revert', 'kubectl-cache', '--json', '--dir', root], { env });
-    assert.equal(JSON.parse(rev.stdout).fixes[0].action, 'fixed', rev.stdout);
+    const revFix = JSON.parse(rev.stdout).fixes[0];
+    assert.equal(revFix.action, 'reverted', rev.stdout);
+    // The re-check is the real check: after a revert the Dockerfile ADDs the remote URL again, so it is not ok.
+    assert.notEqual(revFix.after.status, 'ok', rev.stdout);
     assert.equal(await fs.readFile(path.join(root, 'docker/Dockerfile.kubectl'), 'utf8'), DOCKERFILE_KUBECTL);
     const again = await runCli(['fix', '--revert', 'kubectl-cache', '--json', '--dir', root], { env });
-    assert.equal(JSON.parse(again.stdout).fixes[0].action, 'already-ok');
+    assert.equal(JSON.parse(again.stdout).fixes[0].action, 'reverted');
+    assert.equal(JSON.parse(again.stdout).fixes[0].message, 'nothing to revert');
 
     // Revert after the user edited the Dockerfile too: only the ADD line goes back, their edit stays.
     const f2 = path.join(two.root, 'docker/Dockerfile.kubectl');
     await fs.writeFile(f2, (await fs.readFile(f2, 'utf8')) + 'LABEL mine=1\n');
     const rev2 = await runCli(['fix', '--revert', 'kubectl-cache', '--json', '--dir', two.root], { env: two.env });
-    assert.equal(JSON.parse(rev2.stdout).fixes[0].action, 'fixed', rev2.stdout);
+    assert.equal(JSON.parse(rev2.stdout).fixes[0].action, 'reverted', rev2.stdout);
     assert.equal(await fs.readFile(f2, 'utf8'), DOCKERFILE_KUBECTL + 'LABEL mine=1\n');
   });
 });

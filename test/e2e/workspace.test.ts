@@ -11,23 +11,26 @@ describe('devenv env init', () => {
   });
   after(() => t.cleanup());
 
-  const ORIGINAL = '# my settings\r\nexport HUB=docker.io/old\r\n\r\nexport GOPROXY="https://proxy.example"  # keep\r\n';
+  const ORIGINAL = '# my settings\r\nHUB := docker.io/old  # mine\r\n\r\nexport GOPROXY ?= https://proxy.example\r\n\xe9t\xe9 := latin1\r\n';
 
   it('without flags and without a terminal: does nothing, says why, exit 2', async () => {
-    const root = await istioFixture(path.join(t.dir, 'noflags'), { files: { '.env': ORIGINAL } });
+    const root = await istioFixture(path.join(t.dir, 'noflags'));
+    await fs.writeFile(path.join(root, '.istiorc.mk'), Buffer.from(ORIGINAL, 'latin1'));
     const r = await runCli(['env', 'init', '--dir', root], { env: t.env });
     assert.equal(r.code, 2);
-    assert.match(r.stderr, /nothing to do: no --hub or --tag given, and no terminal to ask on; \.env was not touched/);
-    assert.equal(await fs.readFile(path.join(root, '.env'), 'utf8'), ORIGINAL);
+    assert.match(r.stderr, /nothing to do: no --hub or --tag given, and no terminal to ask on; \.istiorc\.mk was not touched/);
+    assert.equal(await fs.readFile(path.join(root, '.istiorc.mk'), 'latin1'), ORIGINAL);
   });
 
-  it('--hub/--tag change only those values, byte for byte elsewhere, with a backup', async () => {
-    const root = await istioFixture(path.join(t.dir, 'flags'), { files: { '.env': ORIGINAL } });
+  // Regression: env init wrote .env, which Istio's make never reads; .istiorc.mk is -included on every line.
+  it('--hub/--tag change only those values in .istiorc.mk, byte for byte elsewhere, with a backup; doctor then sees them', async () => {
+    const root = await istioFixture(path.join(t.dir, 'flags'));
+    await fs.writeFile(path.join(root, '.istiorc.mk'), Buffer.from(ORIGINAL, 'latin1'));
     const r = await runCli(['env', 'init', '--hub', 'gcr.io/my-proj', '--tag', '1.4-dev', '--dir', root], { env: t.env });
     assert.equal(r.code, 0, r.stderr);
-    const after = await fs.readFile(path.join(root, '.env'), 'utf8');
-    assert.equal(after, ORIGINAL.replace('docker.io/old', 'gcr.io/my-proj') + 'export TAG=1.4-dev\r\n');
-    assert.equal(await fs.readFile(path.join(root, '.env.devenv-backup'), 'utf8'), ORIGINAL);
+    const after = await fs.readFile(path.join(root, '.istiorc.mk'), 'latin1');
+    assert.equal(after, ORIGINAL.replace('docker.io/old', 'gcr.io/my-proj') + 'TAG ?= 1.4-dev\r\n');
+    assert.equal(await fs.readFile(path.join(root, '.istiorc.mk.devenv-backup'), 'latin1'), ORIGINAL);
     const doctor = await runCli(['doctor', '--json', '--only', 'hub-tag', '--dir', root], { env: t.env });
     assert.equal(JSON.parse(doctor.stdout).checks[0].status, 'ok');
     const again = await runCli(['env', 'init', '--hub', 'gcr.io/my-proj', '--tag', '1.4-dev', '--dir', root], { env: t.env });
@@ -39,7 +42,7 @@ describe('devenv env init', () => {
     const r = await runCli(['env', 'init', '--hub', 'Docker.io/Me', '--dir', root], { env: t.env });
     assert.equal(r.code, 2);
     assert.match(r.stderr, /--hub Docker\.io\/Me: not a valid image repository/);
-    await assert.rejects(fs.access(path.join(root, '.env')));
+    await assert.rejects(fs.access(path.join(root, '.istiorc.mk')));
   });
 
   it('outside a checkout: exit 2', async () => {

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Check, CheckResult } from '../../src/engine/check.js';
 import type { Context } from '../../src/engine/context.js';
-import { runChecks, runFixes, runOneCheck, selectChecks } from '../../src/engine/engine.js';
+import { classifyFix, runChecks, runFixes, runOneCheck, selectChecks, summarizeFixes } from '../../src/engine/engine.js';
+import { DevenvError } from '../../src/platform/errors.js';
 import { UsageError } from '../../src/platform/errors.js';
 import { actionStep, execStep, manualStep } from '../../src/features/steps.js';
 import { fakeExec, tempEnv, testContext } from '../helpers/env.js';
@@ -88,7 +89,8 @@ describe('engine', () => {
     ];
     const [a, b] = await runChecks(checks, ctx, { timeoutMs: 1000 });
     assert.equal(a.status, 'fail');
-    assert.match(a.summary, /^boom: check crashed: kaput/);
+    assert.equal(a.crashed, true);
+    assert.match(a.summary, /^boom: check crashed in run: kaput/);
     assert.equal(b.status, 'ok');
   });
 
@@ -192,7 +194,8 @@ describe('fix engine', () => {
     });
     const outcomes = await runFixes([base, dep, other], ctx, { timeoutMs: 1000 });
     const by = Object.fromEntries(outcomes.map((o) => [o.id, o]));
-    assert.equal(by.base.action, 'still-failing');
+    assert.equal(by.base.action, 'manual');
+    assert.deepEqual(by.base.needsYou, ['do it by hand']);
     assert.equal(by.dep.action, 'skipped');
     assert.match(by.dep.message ?? '', /needs base, which could not be fixed/);
     assert.equal(by.other.action, 'fixed');
@@ -205,5 +208,91 @@ describe('fix engine', () => {
     const [o] = await runFixes([c], ctx, { timeoutMs: 1000 });
     assert.equal(o.action, 'failed');
     assert.match(o.message ?? '', /exited 3: nope/);
+  });
+});
+
+describe('engine: bounded and honest (regressions)', () => {
+  let ctx: Context;
+  let cleanup: () => Promise<void>;
+  before(async () => {
+    const t = await tempEnv();
+    cleanup = t.cleanup;
+    ctx = await testContext({ env: t.env, dir: t.dir });
+  });
+  after(() => cleanup());
+
+  it('appliesTo runs under the check timeout (a 3 s appliesTo against 300 ms)', async () => {
+    const slow = check('slow', async () => ok(), { appliesTo: async (c) => (await sleep(3000, c.signal), true) });
+    const t0 = Date.now();
+    const [r] = await runChecks([slow], ctx, { timeoutMs: 300 });
+    assert.ok(Date.now() - t0 < 1500, `took ${Date.now() - t0} ms`);
+    assert.equal(r.status, 'fail');
+    assert.match(r.summary, /slow: deciding whether it applies timed out after 0\.3s/);
+  });
+
+  it('a synchronous throw in appliesTo is a crash of that check; the run and its siblings go on', async () => {
+    const boom = check('boom', async () => ok(), {
+      appliesTo: () => {
+        throw new Error('sync kaput');
+      },
+    });
+    const [a, b] = await runChecks([boom, check('fine', async () => ok())], ctx, { timeoutMs: 1000 });
+    assert.equal(a.status, 'fail');
+    assert.equal(a.crashed, true);
+    assert.match(a.summary, /boom: check crashed in appliesTo: sync kaput/);
+    assert.equal(b.status, 'ok');
+  });
+
+  it('an async throw in appliesTo is a crash, not "applies" (the check does not run)', async () => {
+    let ran = false;
+    const boom = check('boom', async () => ((ran = true), ok()), { appliesTo: async () => Promise.reject(new Error('async kaput')) });
+    const [a] = await runChecks([boom], ctx, { timeoutMs: 1000 });
+    assert.equal(a.crashed, true);
+    assert.equal(ran, false);
+  });
+
+  it('a DevenvError from a check is the machine\'s problem, not a crash', async () => {
+    const r = await runOneCheck(check('x', async () => Promise.reject(new DevenvError('cannot read /x/go.mod: EACCES', { suggestions: ['chmod'] }))), ctx, 1000);
+    assert.equal(r.status, 'fail');
+    assert.equal(r.crashed, undefined);
+    assert.equal(r.summary, 'cannot read /x/go.mod: EACCES');
+  });
+
+  it('a cycle in needs is found when checks are loaded, naming it', () => {
+    const checks = [check('a', async () => ok(), { needs: ['b'] }), check('b', async () => ok(), { needs: ['c'] }), check('c', async () => ok(), { needs: ['a'] })];
+    assert.throws(() => selectChecks(checks, {}), /cycle in their needs: a → b → c → a/);
+  });
+
+  it('a check whose fix throws is a crash in the outcome', async () => {
+    const c = check('x', async () => ({ status: 'fail', summary: 'no' }), {
+      fix: async () => {
+        throw new TypeError('undefined is not a function');
+      },
+    });
+    const [o] = await runFixes([c], ctx, { timeoutMs: 1000 });
+    assert.equal(o.action, 'failed');
+    assert.equal(o.crashed, true);
+    assert.equal(o.ok, false);
+  });
+
+  it('classification: fixed only when ok; fail → warn is improved; manual only plans nothing ran', () => {
+    const r = (status: 'ok' | 'warn' | 'fail') => ({ id: 'x', status, summary: status, durationMs: 0 });
+    assert.deepEqual(classifyFix({ before: r('fail'), after: r('ok'), ranSteps: 1 }), { action: 'fixed', ok: true });
+    assert.deepEqual(classifyFix({ before: r('fail'), after: r('warn'), ranSteps: 1 }), { action: 'improved', ok: false });
+    assert.deepEqual(classifyFix({ before: r('warn'), after: r('warn'), ranSteps: 1 }), { action: 'still-failing', ok: false });
+    assert.deepEqual(classifyFix({ before: r('fail'), after: r('fail'), ranSteps: 0 }), { action: 'manual', ok: false });
+    assert.deepEqual(classifyFix({ before: r('fail'), after: r('fail'), ranSteps: 1, failure: 'boom' }), { action: 'failed', ok: false });
+  });
+
+  // Regression: a warn counted as passing, so a fix whose re-check still warned was "fixed".
+  it('a fix whose re-check still warns is not "fixed", and the summary says not ok', async () => {
+    let state: 'fail' | 'warn' = 'fail';
+    const c = check('x', async () => ({ status: state, summary: state }), { fix: async () => ({ steps: [actionStep('x', 'half', async () => void (state = 'warn')), manualStep('log out and back in')] }) });
+    const outcomes = await runFixes([c], ctx, { timeoutMs: 1000 });
+    assert.equal(outcomes[0].action, 'improved');
+    assert.deepEqual(outcomes[0].needsYou, ['log out and back in']);
+    const sum = summarizeFixes(outcomes);
+    assert.equal(sum.ok, false);
+    assert.deepEqual(sum.needsYou, [{ id: 'x', steps: ['log out and back in'] }]);
   });
 });

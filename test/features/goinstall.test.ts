@@ -102,15 +102,18 @@ describe('go-version fix: installing Go from a loopback download index', () => {
     const { root, env, toolchains } = await setup('ok');
     const r = await runCli(['fix', 'go-version', '--yes', '--json', '--dir', root], { env, timeoutMs: 120_000 });
     const o = JSON.parse(r.stdout).fixes[0];
-    assert.equal(o.action, 'fixed', JSON.stringify(o));
+    // Installed but not yet first on PATH: better (fail → warn), not "fixed"; what remains is the person's.
+    assert.equal(o.action, 'improved', JSON.stringify(o));
     assert.equal(o.after.status, 'warn', 'installed but not yet on PATH');
+    assert.match(o.needsYou[0], /^eval "\$\(devenv shellenv\)"/);
     assert.match(o.after.hint, /devenv shellenv/);
     assert.deepEqual(await leftovers(toolchains), [`go${version}`]);
     const out = execFileSync(path.join(toolchains, `go${version}`, 'bin', 'go'), ['version'], { env: { PATH: '/nonexistent' } }).toString();
     assert.match(out, new RegExp(`go version go${version!.replace(/\./g, '\\.')}`));
     const before = server.log.length;
     const again = await runCli(['fix', 'go-version', '--yes', '--json', '--dir', root], { env });
-    assert.equal(JSON.parse(again.stdout).fixes[0].action, 'already-ok');
+    assert.equal(JSON.parse(again.stdout).fixes[0].action, 'manual');
+    assert.equal(again.code, 1);
     assert.equal(server.log.length, before, 'the second run downloaded something');
     // With the installed Go first on PATH the check is ok.
     const ctx = await testContext({ env: { ...env, PATH: path.join(toolchains, `go${version}`, 'bin') }, dir: root });

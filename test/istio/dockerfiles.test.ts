@@ -33,6 +33,31 @@ describe('Dockerfile FROM parsing', () => {
     );
   });
 
+  it('build args replace declared ARG defaults only, and mark which stages the final stage needs (FROM and COPY --from)', () => {
+    const text = [
+      'ARG BASE_DISTRIBUTION=debug',
+      'ARG BASE_VERSION=latest',
+      'ARG ISTIO_BASE_REGISTRY=gcr.io/istio-release',
+      'FROM ${ISTIO_BASE_REGISTRY}/base:${BASE_VERSION} AS debug',
+      'FROM ${ISTIO_BASE_REGISTRY}/distroless:${BASE_VERSION} AS distroless',
+      'FROM golang:1.22 AS builder',
+      'FROM ${BASE_DISTRIBUTION:-debug}',
+      'COPY --from=builder /out/x /usr/local/bin/x',
+    ].join('\n');
+    const args = new Map([['BASE_VERSION', 'v9'], ['ISTIO_BASE_REGISTRY', 'm.example/rel'], ['NOT_DECLARED', 'x']]);
+    const froms = parseFroms(text, 'Dockerfile', args);
+    assert.deepEqual(
+      froms.map((f) => [f.image, f.reachable]),
+      [
+        ['m.example/rel/base:v9', true],
+        ['m.example/rel/distroless:v9', false],
+        ['golang:1.22', true],
+      ],
+    );
+    const distroless = parseFroms(text, 'Dockerfile', new Map([...args, ['BASE_DISTRIBUTION', 'distroless']]));
+    assert.deepEqual(distroless.filter((f) => f.reachable).map((f) => f.image), ['m.example/rel/distroless:v9', 'golang:1.22']);
+  });
+
   it('joins continuation lines and keeps the first line number', () => {
     const froms = parseFroms('FROM \\\n  gcr.io/distroless/cc:latest \\\n  AS base\nFROM base\n', 'Dockerfile');
     assert.deepEqual(froms.map((f) => [f.image, f.line]), [['gcr.io/distroless/cc:latest', 1]]);

@@ -1,7 +1,8 @@
 /** Human output: spinners on a TTY, plain text otherwise (or with NO_COLOR). */
 import { Chalk } from 'chalk';
 import type { Ora } from 'ora';
-import { CATEGORIES, type Check, type Status, type TimedResult } from '../check.js';
+import { CATEGORIES, fixKindOf, type Check, type Status, type TimedResult } from '../check.js';
+import { summarizeFixes } from '../engine.js';
 import { summarize, type Output, type Reporter } from './types.js';
 
 const SYMBOL: Record<Status, string> = { ok: '✓', warn: '!', fail: '✗', skip: '-' };
@@ -39,7 +40,8 @@ export function humanReporter(out: Output, opts: { verbose?: boolean } = {}): Re
     if (r.required) parts.push(`requires ${r.required}`);
     if (r.source) parts.push(`from ${r.source}`);
     const meta = parts.length ? c.dim(` (${parts.join('; ')})`) : '';
-    const lines = [`  ${paint[r.status](SYMBOL[r.status])} ${c.bold(title)} ${c.dim(`[${r.id}]`)}: ${r.summary}${meta}${opts.verbose ? c.dim(` ${r.durationMs}ms`) : ''}`];
+    const mark = r.crashed ? c.magenta('‼') : paint[r.status](SYMBOL[r.status]);
+    const lines = [`  ${mark} ${c.bold(title)} ${c.dim(`[${r.id}]`)}: ${r.summary}${meta}${opts.verbose ? c.dim(` ${r.durationMs}ms`) : ''}`];
     if (r.hint && (r.status === 'fail' || r.status === 'warn')) lines.push(`      ${c.cyan('→')} ${r.hint}`);
     if (opts.verbose) for (const d of r.details ?? []) lines.push(c.dim(`      ${d}`));
     return lines;
@@ -93,12 +95,20 @@ export function humanReporter(out: Output, opts: { verbose?: boolean } = {}): Re
       const s = summarize(results);
       const counts = `${s.ok} ok, ${s.warn} warning${s.warn === 1 ? '' : 's'}, ${s.fail} failed, ${s.skip} skipped`;
       const byId = new Map(checks.map((ch) => [ch.id, ch]));
-      const fixable = results.filter((r) => (r.status === 'fail' || r.status === 'warn') && byId.get(r.id)?.fix);
-      let next: string;
-      if (s.fail === 0 && s.warn === 0) next = 'Ready to build: make build';
-      else if (fixable.length > 0) next = `Next: devenv fix ${fixable.map((r) => r.id).join(' ')}  (or devenv fix --all --dry-run to see the plan)`;
-      else next = 'Next: follow the hints above, then run devenv doctor again';
-      lines.push(`${s.fail > 0 ? c.red(counts) : s.warn > 0 ? c.yellow(counts) : c.green(counts)}. ${next}`);
+      const auto = results.filter((r) => fixKindOf(byId.get(r.id), r) === 'auto').map((r) => r.id);
+      const manual = results.filter((r) => fixKindOf(byId.get(r.id), r) === 'manual').map((r) => r.id);
+      const crashed = results.filter((r) => r.crashed).map((r) => r.id);
+      const parts: string[] = [];
+      if (s.fail === 0 && s.warn === 0) parts.push('Ready to build: make build');
+      else {
+        if (auto.length > 0) parts.push(`Next: devenv fix ${auto.join(' ')}  (or devenv fix --all --dry-run to see the plan)`);
+        if (manual.length > 0) parts.push(`Needs you: ${manual.join(', ')} (devenv fix ${manual.join(' ')} shows exactly what to do)`);
+        if (auto.length === 0 && manual.length === 0) parts.push('Next: follow the hints above, then run devenv doctor again');
+      }
+      lines.push(`${s.fail > 0 ? c.red(counts) : s.warn > 0 ? c.yellow(counts) : c.green(counts)}. ${parts.join('. ')}`);
+      if (crashed.length > 0) {
+        lines.push(c.magenta(`‼ devenv itself failed in: ${crashed.join(', ')}. That is a bug in devenv, not your machine: please report it with the output of \`devenv info\`.`));
+      }
       out.stdout(lines.join('\n') + '\n');
     },
     fix(meta, checks, outcomes, o) {
@@ -110,6 +120,11 @@ export function humanReporter(out: Output, opts: { verbose?: boolean } = {}): Re
         const head = `${c.bold(title)} ${c.dim(`[${oc.id}]`)}`;
         if (oc.action === 'already-ok') {
           lines.push(`${c.green('✓')} ${head}: nothing to do (${oc.before.summary})`);
+          continue;
+        }
+        if (o.dryRun && oc.action === 'manual') {
+          lines.push(`${c.yellow('!')} ${head}: needs you (${oc.before.summary})`);
+          for (const st of oc.needsYou ?? []) lines.push(`      $ ${st}`);
           continue;
         }
         if (o.dryRun && oc.action === 'planned' && !oc.plan) {
@@ -126,32 +141,64 @@ export function humanReporter(out: Output, opts: { verbose?: boolean } = {}): Re
           continue;
         }
         const after = oc.after;
+        const doYourself = (steps: string[] | undefined, lead: string) => {
+          if (!steps?.length) return;
+          lines.push(`    ${lead}`);
+          for (const st of steps) lines.push(`      $ ${st}`);
+        };
         switch (oc.action) {
           case 'fixed':
             lines.push(`${c.green('✓')} ${head}: fixed; re-check: ${after?.summary ?? ''}`);
             break;
+          case 'improved':
+            lines.push(`${c.yellow('!')} ${head}: improved but not ok; re-check: ${after?.summary ?? ''}`);
+            doYourself(oc.needsYou, 'what remains, for you to do:');
+            if (after?.hint) lines.push(`    → ${after.hint}`);
+            break;
+          case 'manual':
+            lines.push(`${c.yellow('!')} ${head}: needs you; devenv ran nothing (${oc.before.summary})`);
+            doYourself(oc.needsYou, 'do this, then run devenv doctor:');
+            break;
           case 'still-failing':
             lines.push(`${c.red('✗')} ${head}: steps ran but the re-check still says: ${after?.summary ?? ''}`);
-            if (oc.plan?.steps.some((s) => !s.run)) {
-              lines.push('    do these yourself, then run devenv doctor:');
-              for (const s of oc.plan.steps.filter((st) => !st.run)) lines.push(`      $ ${s.describe}`);
-            }
+            doYourself(oc.needsYou, 'do these yourself, then run devenv doctor:');
             if (after?.hint) lines.push(`    → ${after.hint}`);
+            break;
+          case 'reverted':
+            lines.push(`${c.cyan('↺')} ${head}: reverted${oc.message ? ` (${oc.message})` : ''}; the check now says: ${(after ?? oc.before).status}: ${(after ?? oc.before).summary}`);
+            break;
+          case 'skipped':
+            lines.push(`${oc.ok ? c.gray('-') : c.red('✗')} ${head}: skipped: ${oc.message ?? oc.before.summary}`);
             break;
           case 'planned':
             lines.push(`${c.yellow('!')} ${head}: not run: ${oc.message ?? 'plan only'}`);
-            for (const s of oc.plan?.steps ?? []) lines.push(`      $ ${s.describe}${s.consent ? c.dim(' [needs consent]') : ''}`);
+            for (const st of oc.plan?.steps ?? []) lines.push(`      $ ${st.describe}${st.consent ? c.dim(' [needs consent]') : ''}`);
             break;
           default:
-            lines.push(`${c.red('✗')} ${head}: ${oc.action.replace('-', ' ')}${oc.message ? `: ${oc.message}` : ''}`);
+            lines.push(`${oc.crashed ? c.magenta('‼') : c.red('✗')} ${head}: ${oc.action.replace('-', ' ')}${oc.message ? `: ${oc.message}` : ''}`);
+            if (oc.crashed) lines.push('    This is a bug in devenv, not your machine: please report it with the output of `devenv info`.');
             if (after && after.status !== 'ok') lines.push(`    re-check: ${after.summary}`);
         }
       }
-      const bad = outcomes.filter((x) => !['fixed', 'already-ok'].includes(x.action) && !(o.dryRun && x.action === 'planned'));
+      const sum = summarizeFixes(outcomes);
       lines.push('');
       if (o.dryRun) lines.push('Dry run: nothing was changed. Run the same command without --dry-run to apply it.');
-      else if (bad.length === 0) lines.push(c.green('All selected checks pass. Next: devenv doctor'));
-      else lines.push(c.red(`${bad.length} check${bad.length === 1 ? '' : 's'} still not ok: ${bad.map((x) => x.id).join(', ')}. Next: devenv doctor --verbose`));
+      else if (o.revert) {
+        const failedReverts = outcomes.filter((x) => x.action !== 'reverted');
+        lines.push(failedReverts.length === 0
+          ? `Reverted: ${outcomes.map((x) => x.id).join(', ')}. Next: devenv doctor (devenv fix ${outcomes.map((x) => x.id).join(' ')} re-applies the fix)`
+          : c.red(`Not reverted: ${failedReverts.map((x) => x.id).join(', ')}. Next: devenv doctor --verbose`));
+      } else if (sum.ok && outcomes.length > 0) lines.push(c.green('All selected checks pass. Next: devenv doctor'));
+      else if (outcomes.length === 0) lines.push('Nothing selected to fix.');
+      else {
+        const auto = sum.notOk.filter((n) => !sum.needsYou.some((m) => m.id === n.id) && n.action !== 'declined' && n.action !== 'planned');
+        const msg = [`${sum.notOk.length} check${sum.notOk.length === 1 ? '' : 's'} still not ok: ${sum.notOk.map((n) => `${n.id} (${n.action})`).join(', ')}.`];
+        if (sum.needsYou.length) msg.push(`Needs you: ${sum.needsYou.map((n) => n.id).join(', ')} (steps above).`);
+        const consent = sum.notOk.filter((n) => n.action === 'planned').map((n) => n.id);
+        if (consent.length) msg.push(`To allow what needs consent: devenv fix ${consent.join(' ')} --yes.`);
+        msg.push(auto.length ? 'Next: devenv doctor --verbose' : 'Next: devenv doctor once you have done them');
+        lines.push(c.red(msg.join(' ')));
+      }
       out.stdout(lines.join('\n') + '\n');
       void meta;
     },

@@ -1,6 +1,6 @@
 /** `--json`: one stable object on stdout and nothing else. Schema documented in README. */
-import type { Check, TimedResult } from '../check.js';
-import type { FixOutcome } from '../engine.js';
+import { fixKindOf, type Check, type TimedResult } from '../check.js';
+import { summarizeFixes, type FixOutcome } from '../engine.js';
 import { summarize, type Output, type ReportMeta, type Reporter } from './types.js';
 
 export function checkJson(check: Check | undefined, r: TimedResult) {
@@ -13,7 +13,9 @@ export function checkJson(check: Check | undefined, r: TimedResult) {
     found: r.found ?? null,
     required: r.required ?? null,
     source: r.source ?? null,
-    fixable: Boolean(check?.fix) && (r.status === 'fail' || r.status === 'warn'),
+    fix: fixKindOf(check, r),
+    fixable: fixKindOf(check, r) === 'auto',
+    crashed: Boolean(r.crashed),
     hint: r.hint ?? null,
     details: r.details ?? [],
     durationMs: r.durationMs,
@@ -48,11 +50,15 @@ export function jsonReporter(out: Output): Reporter {
         root: meta.root,
         project: meta.project,
         dryRun: opts.dryRun,
+        revert: opts.revert,
         fixes: outcomes.map((o: FixOutcome) => ({
           id: o.id,
           title: byId.get(o.id)?.title ?? o.id,
           action: o.action,
+          ok: o.ok,
+          crashed: Boolean(o.crashed),
           message: o.message ?? null,
+          needsYou: o.needsYou ?? [],
           notes: o.plan?.notes ?? [],
           steps: (o.plan?.steps ?? []).map((s) => ({
             kind: s.kind,
@@ -64,14 +70,25 @@ export function jsonReporter(out: Output): Reporter {
           before: checkJson(byId.get(o.id), o.before),
           after: o.after ? checkJson(byId.get(o.id), o.after) : null,
         })),
-        summary: {
-          fixed: outcomes.filter((o) => o.action === 'fixed').length,
-          alreadyOk: outcomes.filter((o) => o.action === 'already-ok').length,
-          failed: outcomes.filter((o) => !['fixed', 'already-ok', 'planned'].includes(o.action)).length,
-          planned: outcomes.filter((o) => o.action === 'planned').length,
-        },
+        summary: fixSummaryJson(outcomes),
       };
       out.stdout(JSON.stringify(body, null, 2) + '\n');
     },
+  };
+}
+
+/** Counts per action plus the single verdict (`ok`) the exit code uses. */
+export function fixSummaryJson(outcomes: readonly FixOutcome[]) {
+  const sum = summarizeFixes(outcomes);
+  return {
+    ok: sum.ok,
+    actions: sum.counts,
+    notOk: sum.notOk.map((n) => n.id),
+    needsYou: sum.needsYou,
+    crashed: sum.crashed,
+    fixed: sum.counts.fixed ?? 0,
+    alreadyOk: sum.counts['already-ok'] ?? 0,
+    failed: sum.notOk.length,
+    planned: sum.counts.planned ?? 0,
   };
 }

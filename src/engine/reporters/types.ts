@@ -13,7 +13,7 @@ export interface Reporter {
   /** Progress lines from fix steps (downloads, pulls). */
   log(line: string): void;
   doctor(meta: ReportMeta, checks: readonly Check[], results: readonly TimedResult[]): void;
-  fix(meta: ReportMeta, checks: readonly Check[], outcomes: readonly FixOutcome[], opts: { dryRun: boolean }): void;
+  fix(meta: ReportMeta, checks: readonly Check[], outcomes: readonly FixOutcome[], opts: { dryRun: boolean; revert: boolean }): void;
   /** Stops spinners; called before prompts and at exit. */
   pause(): void;
 }

@@ -3,6 +3,7 @@ import type { CheckResult } from '../src/engine/check.js';
 import type { IstioContext as Context } from '../src/istio/project.js';
 import { DevenvError } from '../src/platform/errors.js';
 import { formatCommand } from '../src/platform/exec.js';
+import { manualStep } from '../src/features/steps.js';
 import { resolveGo } from '../src/features/toolchains.js';
 import { goRequirement } from './go-version.js';
 
@@ -75,8 +76,12 @@ export const goModules = {
   },
   async fix(ctx, result) {
     if (ctx.project?.line.depMode.value === 'vendor-gopath') {
-      // Nothing to download: the modules are the committed vendor/. Only the advice remains.
-      return { steps: [], notes: result.hint ? [result.hint] : [] };
+      // Nothing to download: the modules are the committed vendor/. What remains is the person's to do.
+      void result;
+      return {
+        notes: ['This line builds from its committed vendor/ in GOPATH mode; devenv downloads no modules for it.'],
+        steps: [manualStep('export GOFLAGS=-mod=vendor   (eval "$(devenv shellenv)" sets it for this checkout; or build with Go 1.12)')],
+      };
     }
     const go = await goFor(ctx);
     const extra: Record<string, string> = { GO111MODULE: 'on' };

@@ -371,7 +371,7 @@ export async function initPlan(ctx: Context): Promise<InitPlan | undefined> {
         wasmUrlLine = l.line;
         continue;
       }
-      m = /^download_wasm_if_necessary\s+"\$\{?FILTER_WASM_URL\}?"\s+(.+)$/.exec(l.text);
+      m = /^download_wasm_if_necessary\s+"\$\{?FILTER_WASM_URL\}?"\s+(\S.*)$/.exec(l.text);
       if (m && plugins && wasmUrl) {
         for (const plugin of plugins) {
           const look: Lookup = (n) => (n === 'plugin' ? plugin : lookup(n));

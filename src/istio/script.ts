@@ -90,7 +90,8 @@ export function walkScript(text: string, lookup: Lookup, visit?: (l: ScriptLine)
   lines.forEach((raw, i) => {
     const trimmed = raw.trim();
     const code = trimmed.startsWith('#') ? '' : trimmed;
-    const fnStart = /^(?:function\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*\(\s*\)\s*\{?\s*$/.exec(code) ?? /^function\s+([A-Za-z_][A-Za-z0-9_]*)\s*\{?\s*$/.exec(code);
+    // `code` is trimmed, so no pattern needs trailing whitespace.
+    const fnStart = /^(?:function\s+)?([A-Za-z_]\w*)\s*\(\s*\)\s*\{?$/.exec(code) ?? /^function\s+([A-Za-z_]\w*)\s*\{?$/.exec(code);
     if (fnStart && !fn) {
       fn = fnStart[1];
       return;
@@ -99,7 +100,7 @@ export function walkScript(text: string, lookup: Lookup, visit?: (l: ScriptLine)
       fn = undefined;
       return;
     }
-    if (/^if\s/.test(code) && !/\bfi\s*;?\s*$/.test(code)) {
+    if (/^if\s/.test(code) && !/\bfi;?$/.test(code)) {
       const state = evalCondition(code, lookup);
       stack.push({ cond: code, state, done: state });
       return;

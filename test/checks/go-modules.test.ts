@@ -198,8 +198,10 @@ describe('go-modules on 1.2/1.3 (committed vendor/, GOPATH mode): never `go mod 
       assert.equal(r.source, 'vendor/modules.txt:1');
       assert.ok(!calls.some((c) => / mod download/.test(c)), calls.join('\n'));
       const [o] = await runFixes([goModules], ctx, { timeoutMs: 30_000, yes: true });
-      assert.equal(o.action, 'already-ok', JSON.stringify(o));
-      assert.ok((o.plan?.steps ?? []).length === 0 && !JSON.stringify(o).includes('go mod download'), JSON.stringify(o));
+      assert.equal(o.action, 'manual', JSON.stringify(o));
+      assert.deepEqual(o.plan?.steps.map((st) => [st.kind, Boolean(st.run)]), [['manual', false]]);
+      assert.match(o.plan!.steps[0].describe, /^export GOFLAGS=-mod=vendor/);
+      assert.ok(!JSON.stringify(o).includes('go mod download'), JSON.stringify(o));
       const vendorCtx = await testContext({ env: { ...env, GOFLAGS: '-mod=vendor' }, dir: tree.root });
       assert.equal((await runOneCheck(goModules, vendorCtx, 30_000)).status, 'ok');
     }

@@ -83,6 +83,12 @@ describe('envoy-binaries', () => {
     assert.equal(server.log.length, requests, 'the fix downloaded although every tarball was in place');
     assert.match(await fs.readFile(path.join(out, 'envoy'), 'utf8'), /envoy debug/);
     assert.equal((await envoyBinaries.run(ctx.fresh())).status, 'ok');
+    // Same size, different bytes: still caught.
+    const debug = await fs.readFile(path.join(out, 'envoy'));
+    const other = Buffer.from(debug);
+    other[other.length - 2] ^= 1;
+    await fs.writeFile(path.join(out, 'envoy'), other);
+    assert.equal((await envoyBinaries.run(ctx.fresh())).status, 'fail');
   });
 
   it('arm64 targets get the -arm64 Envoy from 1.16 (the branch init.sh takes), under out/linux_arm64', async () => {

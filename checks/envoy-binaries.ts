@@ -1,18 +1,16 @@
 import type { IstioCheck } from '../src/istio/project.js';
-import os from 'node:os';
-import path from 'node:path';
-import type { CheckResult, FixStep } from '../src/engine/check.js';
+import type { CheckResult } from '../src/engine/check.js';
 import type { IstioContext as Context } from '../src/istio/project.js';
-import { progressLogger } from '../src/platform/download.js';
-import { copyAtomic, extractMember, isExecutableFile } from '../src/platform/files.js';
-import { describeUrl } from '../src/platform/mirrors.js';
-import { actionStep } from '../src/features/steps.js';
-import { envoyPlan } from '../src/istio/init.js';
+import { artifactFailure, artifactState, placeStep, unverifiedUpstream } from '../src/features/artifacts.js';
+import { initPlan, type InitPlan } from '../src/istio/init.js';
 
-/** Artifacts whose sha256 was only recorded on first download (nothing upstream to verify against). */
-export async function unverifiedUpstream(ctx: Context, urls: string[]): Promise<string[]> {
-  const recs = await Promise.all(urls.map((u) => ctx.downloadRecord(u)));
-  return urls.filter((u, i) => recs[i]?.verified === 'first-use' && !ctx.config.checksums[u]);
+
+/** The Envoy part of bin/init.sh: release, debug (where its branch is taken), centos (1.8–1.16), and the copies after them. */
+async function envoyPart(ctx: Context): Promise<(InitPlan & { envoy: InitPlan['fetches'] }) | undefined> {
+  const plan = await initPlan(ctx);
+  if (!plan) return undefined;
+  const envoy = plan.fetches.filter((f) => f.kind !== 'wasm');
+  return envoy.length ? { ...plan, envoy } : undefined;
 }
 
 export const envoyBinaries = {
@@ -20,67 +18,33 @@ export const envoyBinaries = {
   title: 'Envoy binaries (make init)',
   category: 'artifacts',
   description:
-    'The Envoy binaries bin/init.sh leaves are in place: envoy-debug-<SHA> and envoy-<SHA> (PROXY_REPO_SHA from istio.deps; debug only where init.sh fetches it) with the `envoy` copies beside them, $ISTIO_OUT/envoy and (1.4) $ISTIO_BIN/envoy — so `make init` needs no network.',
+    'Every Envoy file bin/init.sh leaves is in place, read from the checkout: envoy-<SHA> (release), envoy-debug-<SHA> (always on ≤1.4, only with DEBUG_IMAGE from 1.5), envoy-centos-<SHA> (1.8–1.16), with the `envoy` copies beside them (1.3+), $ISTIO_OUT/envoy and, on 1.1–1.4, $ISTIO_BIN/envoy — each identical to the file init.sh copies there (on 1.1–1.4 $ISTIO_OUT/envoy is the debug build). The URL carries `-<TARGET_ARCH>` for non-amd64 targets from 1.16.',
   fixDescription:
-    'Downloads the Envoy tarballs from the URLs bin/init.sh would use (ISTIO_ENVOY_BASE_URL / *_URL overrides and mirrors.urls applied, AUTH_HEADER sent to the upstream host only), concurrently, verifies them, extracts usr/local/bin/envoy and makes the same copies init.sh makes.',
-  appliesTo: async (ctx) => (!ctx.root ? 'not in an Istio checkout' : (await envoyPlan(ctx)) ? true : 'no PROXY_REPO_SHA in istio.deps'),
+    'Downloads only the missing Envoy tarballs from the URLs bin/init.sh would use (ISTIO_ENVOY_BASE_URL / *_URL overrides and mirrors.urls applied, AUTH_HEADER sent to the upstream host only), concurrently, verifies them, extracts usr/local/bin/envoy and then places files and copies one at a time in init.sh\'s own order. An s3:// base URL needs a mirrors.urls rule to an HTTP(S) mirror.',
+  appliesTo: async (ctx) => (!ctx.root ? 'not in an Istio checkout' : (await envoyPart(ctx)) ? true : 'no PROXY_REPO_SHA in istio.deps, or bin/init.sh downloads no Envoy'),
   async run(ctx): Promise<CheckResult> {
-    const plan = (await envoyPlan(ctx))!;
-    const wanted = [...new Set([...plan.artifacts.flatMap((a) => [a.path, a.copy]), ...plan.copies])];
-    const present = await Promise.all(wanted.map((p) => isExecutableFile(p)));
-    const missing = wanted.filter((_, i) => !present[i]);
-    const home = ctx.paths.home;
-    const show = (p: string) => (p.startsWith(home + path.sep) ? '~' + p.slice(home.length) : p);
-    const details = [...plan.artifacts.map((a) => `${a.kind}: ${a.url} (${a.urlSource}) → ${show(a.path)}`), ...wanted.map((p, i) => `${present[i] ? 'present' : 'missing'} ${show(p)}`)];
-    const required = `envoy ${plan.sha.value.slice(0, 12)} (${plan.artifacts.map((a) => a.kind).join(' + ')})`;
+    const plan = (await envoyPart(ctx))!;
+    const envoyCopies = plan.copies.filter((c) => !/\.wasm$/.test(c.to));
+    const st = await artifactState(ctx, plan.envoy, envoyCopies);
+    const kinds = plan.envoy.map((a) => a.kind).join(' + ');
+    const required = `envoy ${plan.sha.value.slice(0, 12)} (${kinds}) for ${plan.layout.os.value}_${plan.layout.arch.value}`;
     const source = plan.sha.fromEnv ? 'env PROXY_REPO_SHA' : `${plan.sha.file}:${plan.sha.line}`;
-    if (missing.length === 0) {
-      const unverified = await unverifiedUpstream(ctx, plan.artifacts.map((a) => a.url));
-      for (const u of unverified) details.push(`unverified upstream: ${u} publishes no .sha256; verified only against the sha256 recorded on first download`);
-      return {
-        status: 'ok',
-        summary: `Envoy ${plan.sha.value.slice(0, 12)} ${plan.artifacts.map((a) => a.kind).join('/')} binaries in place${unverified.length ? ' (unverified upstream: no published sha256; checked against the first download)' : ''}`,
-        found: 'all present',
-        required,
-        source,
-        details,
-      };
-    }
+    const failed = artifactFailure(ctx, st, 'Envoy', { required, source, hint: 'devenv fix envoy-binaries' });
+    if (failed) return failed;
+    const unverified = await unverifiedUpstream(ctx, plan.envoy.map((a) => a.url));
+    for (const u of unverified) st.details.push(`unverified upstream: ${u} publishes no .sha256; verified only against the sha256 recorded on first download`);
     return {
-      status: 'fail',
-      summary: `${missing.length} of ${wanted.length} Envoy files missing (first: ${show(missing[0])})`,
-      found: `${wanted.length - missing.length} of ${wanted.length} present`,
+      status: 'ok',
+      summary: `Envoy ${plan.sha.value.slice(0, 12)} ${plan.envoy.map((a) => a.kind).join('/')} in place as bin/init.sh leaves it${unverified.length ? ' (unverified upstream: no published sha256; checked against the first download)' : ''}`,
+      found: 'all present',
       required,
       source,
-      hint: 'devenv fix envoy-binaries (then make init needs no network for Envoy)',
-      details,
+      details: st.details,
     };
   },
   async fix(ctx) {
-    const plan = (await envoyPlan(ctx))!;
-    // One step per tarball, run concurrently; the native copies ride with the artifact they come from.
-    const steps: FixStep[] = plan.artifacts.map((a) => {
-      const extra = a.kind === plan.nativeFrom ? plan.copies : [];
-      const copies = [a.copy, ...extra];
-      return actionStep('download', `download ${describeUrl(a.url, ctx.config)}, extract usr/local/bin/envoy to ${a.path}, copy to ${copies.join(', ')}`, async (c) => {
-        const tgz = path.join(os.tmpdir(), `devenv-envoy-${process.pid}-${a.kind}-${Date.now()}.tar.gz`);
-        try {
-          const got = await c.download({
-            url: a.url,
-            dest: tgz,
-            publishedChecksum: true,
-            authHeaders: plan.headers,
-            onProgress: progressLogger(c.log, `envoy ${a.kind}`),
-          });
-          const how = got.verified === 'first-use' ? 'unverified upstream (no .sha256 published); sha256 recorded for later uses' : `sha256 ${got.verified}`;
-          c.log(`envoy ${a.kind}: ${got.fromCache ? 'from the cache' : `from ${got.urlUsed}`}, ${how}`);
-          await extractMember(tgz, 'usr/local/bin/envoy', a.path);
-          for (const dest of copies) await copyAtomic(a.path, dest, 0o755);
-        } finally {
-          await c.fs.rm(tgz, { force: true });
-        }
-      });
-    });
-    return { steps, concurrent: true };
+    const plan = (await envoyPart(ctx))!;
+    const envoyCopies = plan.copies.filter((c) => !/\.wasm$/.test(c.to));
+    return { steps: [await placeStep(ctx, plan.envoy, envoyCopies, { label: 'envoy', headers: plan.headers, mode: () => 0o755 })] };
   },
 } satisfies IstioCheck;

@@ -3,6 +3,7 @@ import type { CheckResult } from '../src/engine/check.js';
 import type { IstioContext as Context } from '../src/istio/project.js';
 import { DevenvError } from '../src/platform/errors.js';
 import { formatCommand } from '../src/platform/exec.js';
+import { manualStep } from '../src/features/steps.js';
 import { resolveGo } from '../src/features/toolchains.js';
 import { goRequirement } from './go-version.js';
 
@@ -21,15 +22,45 @@ function tail(s: string, n = 3): string {
   return s.trim().split('\n').filter(Boolean).slice(-n).join(' | ');
 }
 
+/**
+ * 1.2/1.3 commit vendor/ (with vendor/modules.txt) beside a `go 1.12` go.mod and build in GOPATH mode:
+ * nothing is downloaded. Go ≥1.13 enters module mode on its own and wants the network unless
+ * GOFLAGS=-mod=vendor (or Go 1.12) is used, so that is what is checked and advised.
+ */
+async function vendorMode(ctx: Context): Promise<CheckResult> {
+  const dep = ctx.project!.line.depMode;
+  const source = `${dep.file}:${dep.line}`;
+  const flags = ctx.env.GOFLAGS ?? '';
+  if (/(^|\s)-mod=vendor(\s|$)/.test(flags)) {
+    return { status: 'ok', summary: 'builds from the committed vendor/ (GOFLAGS=-mod=vendor): no module downloads needed', found: `GOFLAGS=${flags}`, required: 'GOFLAGS=-mod=vendor or Go 1.12', source };
+  }
+  const go = await goFor(ctx);
+  const r = await ctx.exec(go, ['env', 'GOVERSION'], { env: goEnv(ctx, {}) });
+  const version = r.ok ? r.stdout.trim() : '';
+  if (/^go1\.12(\.|$)/.test(version)) {
+    return { status: 'ok', summary: `${version} builds this GOPATH-mode tree from its committed vendor/`, found: version, required: 'GOFLAGS=-mod=vendor or Go 1.12', source };
+  }
+  return {
+    status: 'warn',
+    summary: `this line builds from its committed vendor/ in GOPATH mode, but ${version || 'this go'} enters module mode (go.mod exists) and would download modules`,
+    found: version ? `${version}, GOFLAGS=${flags || '(unset)'}` : `GOFLAGS=${flags || '(unset)'}`,
+    required: 'GOFLAGS=-mod=vendor or Go 1.12',
+    source,
+    hint: 'export GOFLAGS=-mod=vendor, e.g. eval "$(devenv shellenv)" (or build with Go 1.12); this line needs no module downloads',
+  };
+}
+
 export const goModules = {
   id: 'go-modules',
   title: 'Go modules downloaded',
   category: 'repository',
   needs: ['go-version'],
-  description: 'Every module the build needs is already in the module cache: `GOFLAGS=-mod=mod GOPROXY=off go mod download` succeeds in the checkout (no network needed).',
-  fixDescription: 'Runs `GO111MODULE=on go mod download` in the checkout, with GOPROXY from go.proxy when configured, stopped after fix.commandTimeoutMs (default 20 min).',
+  description:
+    'Every module the build needs is already in the module cache: `GOFLAGS=-mod=mod GOPROXY=off go mod download` succeeds in the checkout (no network needed). On 1.2/1.3 (committed vendor/, GOPATH mode) nothing is downloaded: it checks GOFLAGS=-mod=vendor (or Go 1.12) instead.',
+  fixDescription: 'Runs `GO111MODULE=on go mod download` in the checkout, with GOPROXY from go.proxy when configured, stopped after fix.commandTimeoutMs (default 20 min). On 1.2/1.3 there is nothing to run: it prints the GOFLAGS advice.',
   appliesTo: (ctx) => (!ctx.root ? 'not in an Istio checkout' : ctx.project?.goMod.module ? true : 'no go.mod (dep-era checkout)'),
   async run(ctx): Promise<CheckResult> {
+    if (ctx.project?.line.depMode.value === 'vendor-gopath') return vendorMode(ctx);
     const go = await goFor(ctx);
     const r = await ctx.exec(go, ['mod', 'download'], { cwd: ctx.root!, env: goEnv(ctx, { GOFLAGS: '-mod=mod', GOPROXY: 'off', GO111MODULE: 'on' }) });
     if (r.ok) return { status: 'ok', summary: 'all modules are in the module cache', found: 'complete', source: 'go.mod' };
@@ -43,7 +74,15 @@ export const goModules = {
       details: (r.stderr || r.stdout).trim().split('\n').slice(0, 10),
     };
   },
-  async fix(ctx) {
+  async fix(ctx, result) {
+    if (ctx.project?.line.depMode.value === 'vendor-gopath') {
+      // Nothing to download: the modules are the committed vendor/. What remains is the person's to do.
+      void result;
+      return {
+        notes: ['This line builds from its committed vendor/ in GOPATH mode; devenv downloads no modules for it.'],
+        steps: [manualStep('export GOFLAGS=-mod=vendor   (eval "$(devenv shellenv)" sets it for this checkout; or build with Go 1.12)')],
+      };
+    }
     const go = await goFor(ctx);
     const extra: Record<string, string> = { GO111MODULE: 'on' };
     if (ctx.config.go.proxy) extra.GOPROXY = ctx.config.go.proxy;

@@ -8,6 +8,7 @@ import { onInterrupt } from '../src/platform/cleanup.js';
 import { DevenvError } from '../src/platform/errors.js';
 import { formatCommand } from '../src/platform/exec.js';
 import { exists } from '../src/platform/files.js';
+import { manualStep } from '../src/features/steps.js';
 import { compareVendor, describeDiff, parseRequires } from '../src/istio/vendor.js';
 import { goEnv, goFor } from './go-modules.js';
 
@@ -86,7 +87,7 @@ export const goVendor = {
   needs: ['go-modules'],
   description:
     'Where vendor/ exists, vendor/modules.txt agrees with go.mod: go\'s own verdict (`go list -mod=vendor -m`, the check `go build -mod=vendor` makes), with the differing modules named. Where it is absent: a warning (offline builds vendor), a failure with go.vendor "required", skipped with "never".',
-  fixDescription: 'Runs `GO111MODULE=on go mod vendor` (bounded by fix.commandTimeoutMs); the previous vendor/ is moved aside first and restored intact if vendoring fails or devenv is interrupted (Ctrl-C, SIGTERM). A copy left by an interrupted run (kill -9) is reported and restored, or removed when vendor/ is consistent.',
+  fixDescription: 'Runs `GO111MODULE=on go mod vendor` (bounded by fix.commandTimeoutMs); the previous vendor/ is moved aside first and restored intact if vendoring fails or devenv is interrupted (Ctrl-C, SIGTERM). A copy left by an interrupted run (kill -9) is reported and restored, or removed when vendor/ is consistent. On 1.2/1.3, whose vendor/ is committed, it prints `git checkout -- vendor/` instead.',
   appliesTo: (ctx) => (!ctx.root ? 'not in an Istio checkout' : ctx.config.go.vendor === 'never' ? 'go.vendor is "never" in the devenv config' : ctx.project?.goMod.module ? true : 'no go.mod'),
   async run(ctx): Promise<CheckResult> {
     const root = ctx.root!;
@@ -104,11 +105,12 @@ export const goVendor = {
         details: leftovers.map((l) => l.path),
       };
     }
+    const committed = ctx.project?.line.depMode.value === 'vendor-gopath';
     if (!(await exists(path.join(root, 'vendor')))) {
-      const required = ctx.config.go.vendor === 'required';
+      const required = ctx.config.go.vendor === 'required' || committed;
       return {
         status: required ? 'fail' : 'warn',
-        summary: `no vendor/ directory${required ? ' (go.vendor is "required")' : '; offline builds need one'}`,
+        summary: `no vendor/ directory${committed ? ' (this line builds from the vendor/ committed in git)' : required ? ' (go.vendor is "required")' : '; offline builds need one'}`,
         found: 'absent',
         source: 'go.mod',
         hint: 'devenv fix go-vendor',
@@ -141,8 +143,15 @@ export const goVendor = {
     };
   },
   async fix(ctx) {
-    const go = await goFor(ctx);
     const root = ctx.root!;
+    if (ctx.project?.line.depMode.value === 'vendor-gopath') {
+      // 1.2/1.3 build from the vendor/ committed in git: restore it rather than re-vendor from the network.
+      return {
+        notes: ['This line builds from the vendor/ committed in git; devenv does not re-vendor it.'],
+        steps: [manualStep(`git -C ${root} checkout -- vendor/`)],
+      };
+    }
+    const go = await goFor(ctx);
     const vendor = path.join(root, 'vendor');
     const limit = ctx.config.fix.commandTimeoutMs;
     const steps: FixStep[] = [];

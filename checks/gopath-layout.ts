@@ -9,8 +9,13 @@ import { where } from '../src/istio/facts.js';
 
 const OUTPUT_VARS = ['GO_TOP', 'OUT_DIR', 'ISTIO_OUT', 'ISTIO_BIN', 'GOBIN'];
 
-/** The Makefile line that derives build output from $GOPATH (1.1–1.4 era), if any. */
+/**
+ * The Makefile line that derives build output from $GOPATH, on the lines that do (1.1–1.4,
+ * per the release-line model). 1.5+ Makefiles still define GO_TOP and GOBIN from GOPATH, but
+ * write to ./out: there a checkout anywhere, with GOPATH unset, builds.
+ */
 export function gopathDerivedOutput(ctx: Context): MakeVar | undefined {
+  if (ctx.project?.line.layout.value !== 'gopath') return undefined;
   return ctx.project?.makeVars.find((v) => OUTPUT_VARS.includes(v.name) && /\bGOPATH\b|\bGO_TOP\b/.test(v.value));
 }
 
@@ -19,7 +24,7 @@ export const gopathLayout = {
   title: 'GOPATH layout',
   category: 'repository',
   description:
-    'For checkouts whose Makefiles derive output paths from $GOPATH (1.1–1.4): GOPATH is set in the environment, the checkout sits at $GOPATH/src/istio.io/istio, and GO111MODULE is on.',
+    'For checkouts whose Makefiles derive output paths from $GOPATH (1.1–1.4): GOPATH is set in the environment, the checkout sits at $GOPATH/src/istio.io/istio, and GO111MODULE suits the line (off for 1.1\'s dep tree, on for 1.4; 1.2/1.3 build from their committed vendor/). On 1.5+ it does not apply: a checkout anywhere, with GOPATH unset, builds.',
   fixDescription:
     'When the checkout already sits at <X>/src/istio.io/istio: the exports go into `devenv shellenv`. Otherwise prints the exact commands to move or link the checkout (never moves it itself).',
   appliesTo(ctx) {
@@ -62,6 +67,25 @@ export const gopathLayout = {
       };
     }
     const mod = ctx.env.GO111MODULE;
+    const depMode = ctx.project?.line.depMode;
+    if (depMode?.value === 'dep') {
+      // 1.1: no go.mod; Go ≥1.16 defaults to module mode, which cannot build it.
+      const where1 = `${depMode.file}:${depMode.line}`;
+      if (mod === 'off') return { status: 'ok', summary: 'checkout at $GOPATH/src/istio.io/istio, GO111MODULE=off (dep tree, GOPATH mode)', found: root, required: expected, source, details };
+      return {
+        status: mod === 'on' ? 'fail' : 'warn',
+        summary: `this line uses dep (${where1}, no go.mod) and builds in GOPATH mode; GO111MODULE=${mod ?? '(unset)'} ${mod === 'on' ? 'makes go look for a go.mod' : 'means module mode on Go ≥1.16'}`,
+        found: `GO111MODULE=${mod ?? 'unset'}`,
+        required: 'GO111MODULE=off',
+        source: where1,
+        hint: 'export GO111MODULE=off (eval "$(devenv shellenv)" sets it for this line)',
+        details,
+      };
+    }
+    if (depMode?.value === 'vendor-gopath') {
+      // 1.2/1.3: committed vendor/; GO111MODULE=on with GOFLAGS=-mod=vendor works (go-modules checks that).
+      return { status: 'ok', summary: `checkout at $GOPATH/src/istio.io/istio; this line builds from its committed vendor/ (see go-modules for GOFLAGS)`, found: root, required: expected, source, details };
+    }
     if (mod && mod !== 'on') {
       return { status: 'fail', summary: `GO111MODULE=${mod}; module-mode vendoring needs on`, found: `GO111MODULE=${mod}`, required: 'GO111MODULE=on', source, hint: 'export GO111MODULE=on', details };
     }

@@ -7,7 +7,7 @@ import { progressLogger } from '../src/platform/download.js';
 import { describeUrl } from '../src/platform/mirrors.js';
 import { actionStep } from '../src/features/steps.js';
 import { helmPlan } from '../src/istio/init.js';
-import { unverifiedUpstream } from './envoy-binaries.js';
+import { unverifiedUpstream } from '../src/features/artifacts.js';
 
 export const helm = {
   id: 'helm',

@@ -15,11 +15,14 @@ import { goVersion } from './go-version.js';
 import { gopathLayout } from './gopath-layout.js';
 import { helm } from './helm.js';
 import { hubTag } from './hub-tag.js';
+import { initNetwork } from './init-network.js';
 import { kubeconfig } from './kubeconfig.js';
 import { kubectlCache } from './kubectl-cache.js';
 import { pilotLocal } from './pilot-local.js';
 import { registryLogin } from './registry-login.js';
 import { ruby } from './ruby.js';
+import { wasmFilters } from './wasm-filters.js';
+import { ztunnel } from './ztunnel.js';
 
 export const allChecks: readonly Check[] = [
   // toolchain
@@ -37,8 +40,11 @@ export const allChecks: readonly Check[] = [
   distrolessImages,
   // artifacts
   envoyBinaries,
+  wasmFilters,
+  ztunnel,
   helm,
   kubectlCache,
+  initNetwork,
   // workspace
   hubTag,
   registryLogin,

@@ -36,7 +36,11 @@ export async function computeShellEnv(ctx: Context, requiredGo?: string): Promis
       out.vars.push(['GOPATH', gopath]);
       out.path.push(path.join(gopath, 'bin'));
     }
-    if (ctx.project?.goMod.module) out.vars.push(['GO111MODULE', 'on']);
+    // Per the line's dependency mode: 1.1 (dep, no go.mod) builds in GOPATH mode; 1.2/1.3 from their committed vendor/.
+    const mode = ctx.project?.line.depMode.value;
+    if (mode === 'dep') out.vars.push(['GO111MODULE', 'off']);
+    else if (ctx.project?.goMod.module) out.vars.push(['GO111MODULE', 'on']);
+    if (mode === 'vendor-gopath' && !/(^|\s)-mod=/.test(ctx.env.GOFLAGS ?? '')) out.vars.push(['GOFLAGS', '-mod=vendor']);
   }
   if (ctx.config.go.proxy) out.vars.push(['GOPROXY', ctx.config.go.proxy]);
   return out;

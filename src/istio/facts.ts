@@ -2,6 +2,7 @@
 import path from 'node:path';
 import { readTextCapped } from '../platform/files.js';
 import { readGoMod, type GoMod, type Located } from './gomod.js';
+import { readReleaseLine, type ReleaseLine } from './line.js';
 import { findMakeVar, readMakeVars, type MakeVar } from './makefile.js';
 
 export interface IstioFacts {
@@ -12,11 +13,14 @@ export interface IstioFacts {
   goVersionRequired?: Located;
   /** The checkout's version: `VERSION` file (1.20+) or `VERSION ?=` in the Makefiles. */
   version?: Located;
+  /** The release-line model: recognition, layout, dependency mode, init scripts (src/istio/line.ts). */
+  line: ReleaseLine;
 }
 
 export async function readIstioFacts(root: string): Promise<IstioFacts> {
   const [goMod, makeVars] = await Promise.all([readGoMod(root), readMakeVars(root)]);
-  const facts: IstioFacts = { root, goMod: goMod ?? {}, makeVars };
+  const line = await readReleaseLine(root, goMod, makeVars);
+  const facts: IstioFacts = { root, goMod: goMod ?? {}, makeVars, line };
   const gvr = findMakeVar(makeVars, 'GO_VERSION_REQUIRED');
   if (gvr && /^\d+\.\d+(\.\d+)?$/.test(gvr.value)) facts.goVersionRequired = gvr;
   const text = await readTextCapped(path.join(root, 'VERSION'));

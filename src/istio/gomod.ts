@@ -1,6 +1,7 @@
 /** Reads go.mod: module path, `go` directive and `toolchain` line, with line numbers. */
 import path from 'node:path';
 import { readTextCapped } from '../platform/files.js';
+import { istioMarkers } from './line.js';
 
 export interface Located<T = string> {
   value: T;
@@ -37,14 +38,17 @@ export async function readGoMod(root: string): Promise<GoMod | undefined> {
   return text === undefined ? undefined : parseGoMod(text);
 }
 
-export const ISTIO_MODULE = 'istio.io/istio';
+export { ISTIO_MODULE } from './line.js';
 
-/** The nearest ancestor of `dir` (inclusive) whose go.mod declares module istio.io/istio. */
+/**
+ * The nearest ancestor of `dir` (inclusive) that is an Istio tree by its own
+ * markers: go.mod module istio.io/istio, Gopkg naming it (1.1), or istio.deps +
+ * Makefile + bin/init.sh (see istioMarkers).
+ */
 export async function findIstioRoot(dir: string): Promise<string | null> {
   let cur = path.resolve(dir);
   for (;;) {
-    const mod = await readGoMod(cur);
-    if (mod?.module === ISTIO_MODULE) return cur;
+    if (await istioMarkers(cur)) return cur;
     const parent = path.dirname(cur);
     if (parent === cur) return null;
     cur = parent;

@@ -172,3 +172,38 @@ describe('vendor/modules.txt comparison (unit)', () => {
     ]);
   });
 });
+
+describe('go-modules on 1.2/1.3 (committed vendor/, GOPATH mode): never `go mod download`', () => {
+  let t: Awaited<ReturnType<typeof tempEnv>>;
+  before(async () => {
+    t = await tempEnv();
+  });
+  after(() => t.cleanup());
+
+  it('warns with GOFLAGS=-mod=vendor (or Go 1.12) as the way, plans no download; ok with GOFLAGS=-mod=vendor', async (tc) => {
+    if (!requireReal(tc, 'go', have('go'))) return;
+    const { makeIstioTree } = await import('../helpers/fixtures.js');
+    for (const minor of [2, 3]) {
+      const tree = await makeIstioTree(path.join(t.dir, `v${minor}`), '1.2-1.3', { minor });
+      const env = { ...t.env, GOPATH: tree.gopath, GOFLAGS: undefined, GOPROXY: 'off', GOTOOLCHAIN: 'local' };
+      const ctx = await testContext({ env, dir: tree.root });
+      const calls: string[] = [];
+      const spy: typeof ctx.exec = (cmd, args, o) => {
+        calls.push([cmd, ...args].join(' '));
+        return ctx.exec(cmd, args, o);
+      };
+      const r = await runOneCheck(goModules, { ...ctx, exec: spy }, 30_000);
+      assert.equal(r.status, 'warn', r.summary);
+      assert.match(r.hint ?? '', /GOFLAGS=-mod=vendor.*\(or build with Go 1\.12\)/);
+      assert.equal(r.source, 'vendor/modules.txt:1');
+      assert.ok(!calls.some((c) => / mod download/.test(c)), calls.join('\n'));
+      const [o] = await runFixes([goModules], ctx, { timeoutMs: 30_000, yes: true });
+      assert.equal(o.action, 'manual', JSON.stringify(o));
+      assert.deepEqual(o.plan?.steps.map((st) => [st.kind, Boolean(st.run)]), [['manual', false]]);
+      assert.match(o.plan!.steps[0].describe, /^export GOFLAGS=-mod=vendor/);
+      assert.ok(!JSON.stringify(o).includes('go mod download'), JSON.stringify(o));
+      const vendorCtx = await testContext({ env: { ...env, GOFLAGS: '-mod=vendor' }, dir: tree.root });
+      assert.equal((await runOneCheck(goModules, vendorCtx, 30_000)).status, 'ok');
+    }
+  });
+});

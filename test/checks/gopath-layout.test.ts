@@ -100,3 +100,43 @@ describe('gopath-layout', () => {
     assert.equal(gp, path.join(t.dir, "it's here"));
   });
 });
+
+describe('gopath-layout per release line (fixture trees)', () => {
+  let t: Awaited<ReturnType<typeof tempEnv>>;
+  before(async () => {
+    t = await tempEnv();
+  });
+  after(() => t.cleanup());
+
+  it('1.5+ outside any GOPATH with GOPATH unset: does not apply (no failure); 1.1–1.4 do', async () => {
+    const { FAMILIES, makeIstioTree } = await import('../helpers/fixtures.js');
+    for (const family of FAMILIES) {
+      const tree = await makeIstioTree(path.join(t.dir, `anywhere-${family}`), family);
+      const ctx = await testContext({ env: { ...t.env, GOPATH: undefined }, dir: tree.root });
+      const applies = await gopathLayout.appliesTo(ctx);
+      if (tree.era === 'modern') {
+        assert.equal(applies, 'this checkout does not derive its output paths from GOPATH', family);
+        const doc = await runCli(['doctor', '--json', '--only', 'gopath-layout', '--dir', tree.root], { env: { ...t.env, GOPATH: undefined } });
+        assert.equal(JSON.parse(doc.stdout).checks[0].status, 'skip', family);
+      } else {
+        assert.equal(applies, true, family);
+        assert.equal((await gopathLayout.run(ctx)).status, 'fail', family);
+      }
+    }
+  });
+
+  it('GO111MODULE per dependency mode: 1.1 (dep) wants off, 1.2/1.3 (committed vendor/) are fine either way, 1.4 wants on', async () => {
+    const { makeIstioTree } = await import('../helpers/fixtures.js');
+    const t11 = await makeIstioTree(path.join(t.dir, 'g11'), '1.1');
+    const on11 = await gopathLayout.run(await testContext({ env: { ...t.env, GOPATH: t11.gopath, GO111MODULE: 'on' }, dir: t11.root }));
+    assert.equal(on11.status, 'fail');
+    assert.equal(on11.required, 'GO111MODULE=off');
+    assert.equal(on11.source, 'Gopkg.toml:1');
+    assert.equal((await gopathLayout.run(await testContext({ env: { ...t.env, GOPATH: t11.gopath, GO111MODULE: 'off' }, dir: t11.root }))).status, 'ok');
+    const t13 = await makeIstioTree(path.join(t.dir, 'g13'), '1.2-1.3');
+    assert.equal((await gopathLayout.run(await testContext({ env: { ...t.env, GOPATH: t13.gopath, GO111MODULE: undefined }, dir: t13.root }))).status, 'ok');
+    const t14 = await makeIstioTree(path.join(t.dir, 'g14'), '1.4');
+    assert.equal((await gopathLayout.run(await testContext({ env: { ...t.env, GOPATH: t14.gopath, GO111MODULE: 'on' }, dir: t14.root }))).status, 'ok');
+    assert.equal((await gopathLayout.run(await testContext({ env: { ...t.env, GOPATH: t14.gopath, GO111MODULE: 'off' }, dir: t14.root }))).status, 'fail');
+  });
+});

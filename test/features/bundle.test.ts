@@ -415,52 +415,41 @@ describe('bundle create for several platforms', () => {
 });
 
 describe('what a bundle carries, read from the checkout (sources.ts)', () => {
-  it('images: base images outside samples/, digest-pinned and unresolved ones named as not bundleable, IMG from setup_env.sh', async () => {
+  it('images: the FROM images of what make docker builds (build args substituted) and IMG; nothing from samples/ or base images', async () => {
     const t = await tempEnv();
     try {
       const { istioFixture } = await import('../helpers/env.js');
+      const { writeContainerFiles } = await import('../helpers/fixture-container.js');
       const { imageSources, artifactSources } = await import('../../src/features/bundle/sources.js');
-      // setup_env.sh written here in the shape of the 1.2x lines' (IMG from TOOLS_REGISTRY_PROVIDER/PROJECT_ID/IMAGE_NAME:IMAGE_VERSION).
-      const setupEnv = [
-        '#!/bin/bash',
-        'TOOLS_REGISTRY_PROVIDER=${TOOLS_REGISTRY_PROVIDER:-gcr.io}',
-        'PROJECT_ID=${PROJECT_ID:-istio-testing}',
-        'if [[ "${IMAGE_VERSION:-}" == "" ]]; then',
-        '  IMAGE_VERSION=release-1.24-0123456789abcdef0123456789abcdef01234567',
-        'fi',
-        'if [[ "${IMAGE_NAME:-}" == "" ]]; then',
-        '  IMAGE_NAME=build-tools',
-        'fi',
-        'IMG="${IMG:-${TOOLS_REGISTRY_PROVIDER}/${PROJECT_ID}/${IMAGE_NAME}:${IMAGE_VERSION}}"',
-        '',
-      ].join('\n');
-      const root = await istioFixture(path.join(t.dir, 'istio'), {
-        version: '1.24-dev',
-        files: {
-          'common/scripts/setup_env.sh': setupEnv,
-          'pilot/docker/Dockerfile.pilot': 'ARG BASE_DISTRIBUTION=debug\nFROM gcr.io/distroless/static-debian11:nonroot\n',
-          'docker/Dockerfile.distroless': 'FROM cgr.dev/chainguard/static@sha256:' + 'ab'.repeat(32) + '\n',
-          'docker/Dockerfile.base': 'FROM ${BASE_IMAGE}\n',
-          'samples/bookinfo/Dockerfile': 'FROM docker.io/library/ruby:3\n',
-        },
-      });
+      const root = await istioFixture(path.join(t.dir, 'istio'), { version: '1.24-dev' });
+      const fx = await writeContainerFiles(root, '1.20+');
       const ctx = await testContext({ env: t.env, dir: root });
       const imgs = await imageSources(ctx);
-      assert.deepEqual(
-        imgs.map((i) => [i.ref, i.source, Boolean(i.skip)]),
-        [
-          ['${BASE_IMAGE}:latest', 'docker/Dockerfile.base:1', true],
-          [`cgr.dev/chainguard/static@sha256:${'ab'.repeat(32)}`, 'docker/Dockerfile.distroless:1', true],
-          ['gcr.io/distroless/static-debian11:nonroot', 'pilot/docker/Dockerfile.pilot:2', false],
-          ['gcr.io/istio-testing/build-tools:release-1.24-0123456789abcdef0123456789abcdef01234567', 'common/scripts/setup_env.sh:10', false],
-        ],
-      );
-      assert.match(imgs[1].skip!, /pinned by digest/);
+      assert.deepEqual(imgs.filter((i) => !i.skip).map((i) => i.ref).sort(), [...fx.baseImages, fx.img].sort());
+      assert.ok(imgs.some((i) => i.ref === fx.img && i.source === fx.imgSource), JSON.stringify(imgs));
+      assert.ok(!imgs.some((i) => /base-sample|ubuntu:focal/.test(i.ref)), 'a sample or a base image make docker never builds was bundled');
       // The environment wins, as in the script.
       const ctx2 = await testContext({ env: { ...t.env, TOOLS_REGISTRY_PROVIDER: 'registry.istio.io', PROJECT_ID: 'testing' }, dir: root });
       assert.ok((await imageSources(ctx2)).some((i) => i.ref.startsWith('registry.istio.io/testing/build-tools:release-1.24-')));
       // No istio.deps, no init_helm.sh, no Dockerfile.kubectl: nothing make init downloads is known.
       assert.deepEqual(await artifactSources(ctx, 'linux/amd64'), []);
+    } finally {
+      await t.cleanup();
+    }
+  });
+
+  it('images: a digest-pinned FROM is named as not bundleable', async () => {
+    const t = await tempEnv();
+    try {
+      const { istioFixture } = await import('../helpers/env.js');
+      const { writeContainerFiles } = await import('../helpers/fixture-container.js');
+      const { imageSources } = await import('../../src/features/bundle/sources.js');
+      const root = await istioFixture(path.join(t.dir, 'istio16'), { version: '1.6-dev' });
+      await writeContainerFiles(root, '1.6-1.7', { pins: { static: 'sha256:' + 'ab'.repeat(32) } });
+      const imgs = await imageSources(await testContext({ env: t.env, dir: root }));
+      const pinned = imgs.find((i) => i.ref.includes('@sha256:' + 'ab'.repeat(32)));
+      assert.ok(pinned, JSON.stringify(imgs));
+      assert.match(pinned!.skip ?? '', /pinned by digest/);
     } finally {
       await t.cleanup();
     }

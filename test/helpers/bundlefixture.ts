@@ -27,7 +27,7 @@ export ISTIO_BIN=\${ISTIO_BIN:-\${GOPATH}/bin}
 export ISTIO_OUT=\${ISTIO_OUT:-\${OUT_DIR}/linux_amd64/release}
 SIDECAR=envoy
 ROOT=$(cd "$(dirname "$0")/.."; pwd)
-fetch_envoy() {
+download_envoy_if_necessary() {
   # $1 URL, $2 destination: skipped when the destination exists
   if [[ -f "$2" ]]; then return 0; fi
   mkdir -p "$(dirname "$2")"
@@ -50,8 +50,8 @@ ISTIO_ENVOY_LINUX_DEBUG_URL=\${ISTIO_ENVOY_LINUX_DEBUG_URL:-\${ISTIO_ENVOY_DEBUG
 ISTIO_ENVOY_LINUX_RELEASE_URL=\${ISTIO_ENVOY_LINUX_RELEASE_URL:-\${ISTIO_ENVOY_RELEASE_URL}}
 ISTIO_ENVOY_LINUX_DEBUG_PATH=\${ISTIO_ENVOY_LINUX_DEBUG_PATH:-"\${OUT_DIR}/linux_amd64/debug/envoy-debug-\${ISTIO_ENVOY_VERSION}"}
 ISTIO_ENVOY_LINUX_RELEASE_PATH=\${ISTIO_ENVOY_LINUX_RELEASE_PATH:-"\${OUT_DIR}/linux_amd64/release/\${SIDECAR}-\${ISTIO_ENVOY_VERSION}"}
-fetch_envoy "\${ISTIO_ENVOY_LINUX_DEBUG_URL}" "$ISTIO_ENVOY_LINUX_DEBUG_PATH"
-fetch_envoy "\${ISTIO_ENVOY_LINUX_RELEASE_URL}" "$ISTIO_ENVOY_LINUX_RELEASE_PATH"
+download_envoy_if_necessary "\${ISTIO_ENVOY_LINUX_DEBUG_URL}" "$ISTIO_ENVOY_LINUX_DEBUG_PATH"
+download_envoy_if_necessary "\${ISTIO_ENVOY_LINUX_RELEASE_URL}" "$ISTIO_ENVOY_LINUX_RELEASE_PATH"
 ISTIO_ENVOY_NATIVE_PATH=\${ISTIO_ENVOY_LINUX_DEBUG_PATH}
 mkdir -p "\${ISTIO_OUT}" "\${ISTIO_BIN}"
 cp -f "\${ISTIO_ENVOY_NATIVE_PATH}" "\${ISTIO_OUT}/envoy"
@@ -151,7 +151,13 @@ export async function bundleCheckout(gopath: string, opts: BundleCheckoutOptions
       'bin/init.sh': INIT_SH,
       'bin/init_helm.sh': INIT_HELM_SH,
       'docker/Dockerfile.kubectl': `FROM docker.io/istio/base:1.4-dev.4\nADD ${KUBECTL_URL} /usr/bin/kubectl\nRUN chmod +x /usr/bin/kubectl\n`,
-      ...(opts.from ? { 'pilot/docker/Dockerfile.pilot': `FROM ${opts.from}\nCOPY pilot-discovery /usr/local/bin/\n` } : {}),
+      ...(opts.from
+        ? {
+            'pilot/docker/Dockerfile.pilot': `FROM ${opts.from}\nCOPY pilot-discovery /usr/local/bin/\n`,
+            // What `make docker` builds, in the 1.4 shape (tools/istio-docker.mk): the bundle carries only those FROM images.
+            'tools/istio-docker.mk': 'docker: docker.all\n\nDOCKER_TARGETS ?= docker.pilot docker.kubectl\n\ndocker.pilot: BUILD_ARGS=--build-arg BASE_VERSION=${BASE_VERSION}\ndocker.pilot: $(ISTIO_OUT_LINUX)/pilot-discovery\ndocker.pilot: pilot/docker/Dockerfile.pilot\n\t$(DOCKER_RULE)\n\ndocker.kubectl: docker/Dockerfile.kubectl\n\t$(DOCKER_RULE)\n',
+          }
+        : {}),
       'main.go': opts.proxy
         ? 'package main\n\nimport (\n\t"fmt"\n\n\t"example.com/hello"\n)\n\nfunc main() { fmt.Println(hello.Hello()) }\n'
         : 'package main\n\nfunc main() {}\n',

@@ -54,7 +54,12 @@ export interface IstioFixtureOptions {
   files?: Record<string, string>;
 }
 
-/** A temp dir shaped like a (1.4-era by default) Istio checkout. */
+/**
+ * A minimal Istio-shaped temp dir: go.mod and a Makefile.core.mk with VERSION and
+ * GO_VERSION_REQUIRED, plus any `files`. For a tree in the shape of a given release
+ * line (Makefiles, istio.deps, init scripts that `make init` really runs), use
+ * makeIstioTree in test/helpers/fixtures.ts.
+ */
 export async function istioFixture(root: string, opts: IstioFixtureOptions = {}): Promise<string> {
   await fs.mkdir(root, { recursive: true });
   const go = opts.go === undefined ? '1.13' : opts.go;

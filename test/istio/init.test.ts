@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { computeLayout, envoyPlan, helmPlan, readProxySha } from '../../src/istio/init.js';
+import { computeLayout, initPlan, helmPlan, readProxySha } from '../../src/istio/init.js';
 import { istioFixture, tempEnv, testContext } from '../helpers/env.js';
 
 const SHA = '73f240a29bece92a8882a36893ccce07b4a54664';
@@ -79,17 +79,16 @@ describe('facts read from the checkout for make init (src/istio/init.ts)', () =>
     assert.equal(layout.era, 'modern');
     assert.equal(layout.source, 'Makefile.core.mk:4');
     assert.equal(layout.dockerBuildTop, path.join(root, 'out/linux_amd64/docker_build'));
-    const plan = (await envoyPlan(ctx))!;
-    assert.deepEqual(plan.artifacts.map((a) => [a.kind, a.url, a.path]), [
+    const plan = (await initPlan(ctx))!;
+    assert.deepEqual(plan.fetches.map((a) => [a.kind, a.url, a.path]), [
       ['release', `https://storage.googleapis.com/istio-build/proxy/envoy-alpha-${SHA}.tar.gz`, path.join(root, `out/linux_amd64/release/envoy-${SHA}`)],
     ]);
-    assert.equal(plan.nativeFrom, 'release');
-    assert.deepEqual(plan.copies, [path.join(root, 'out/linux_amd64/envoy')]);
+    assert.deepEqual(plan.copies.map((c) => [c.from, c.to]), [[path.join(root, `out/linux_amd64/release/envoy-${SHA}`), path.join(root, 'out/linux_amd64/envoy')]]);
 
-    const dbg = (await envoyPlan(await ctxFor(root, { DEBUG_IMAGE: '1' })))!;
-    assert.deepEqual(dbg.artifacts.map((a) => a.kind), ['debug', 'release']);
-    assert.equal(dbg.artifacts[0].path, path.join(root, `out/linux_amd64/debug/envoy-debug-${SHA}`));
-    assert.equal(dbg.nativeFrom, 'release');
+    const dbg = (await initPlan(await ctxFor(root, { DEBUG_IMAGE: '1' })))!;
+    assert.deepEqual(dbg.fetches.map((a) => a.kind), ['debug', 'release']);
+    assert.equal(dbg.fetches[0].path, path.join(root, `out/linux_amd64/debug/envoy-debug-${SHA}`));
+    assert.equal(dbg.copies[0].from, path.join(root, `out/linux_amd64/release/envoy-${SHA}`));
   });
 
   it('1.4-shaped tree: GOPATH layout (first GOPATH entry, else three dirs up); env overrides win and are named as the source', async () => {
@@ -104,20 +103,20 @@ describe('facts read from the checkout for make init (src/istio/init.ts)', () =>
     assert.equal(layout.istioOut, path.join(other, 'out/linux_amd64/release'));
     assert.equal(layout.istioBin, path.join(other, 'bin'));
     assert.equal(layout.dockerBuildTop, path.join(other, 'out/linux_amd64/release/docker_build'));
-    const plan = (await envoyPlan(ctx))!;
-    assert.deepEqual(plan.artifacts.map((a) => a.path), [path.join(other, `out/linux_amd64/debug/envoy-debug-${SHA}`), path.join(other, `out/linux_amd64/release/envoy-${SHA}`)]);
+    const plan = (await initPlan(ctx))!;
+    assert.deepEqual(plan.fetches.map((a) => a.path), [path.join(other, `out/linux_amd64/debug/envoy-debug-${SHA}`), path.join(other, `out/linux_amd64/release/envoy-${SHA}`)]);
 
-    const overridden = (await envoyPlan(await ctxFor(root, { GOPATH: gopath, ISTIO_ENVOY_BASE_URL: 'https://envoy.example/base', ISTIO_ENVOY_LINUX_RELEASE_URL: 'https://rel.example/r.tgz' })))!;
-    assert.equal(overridden.artifacts[0].url, `https://envoy.example/base/envoy-debug-${SHA}.tar.gz`);
-    assert.equal(overridden.artifacts[0].urlSource, 'env ISTIO_ENVOY_BASE_URL');
-    assert.equal(overridden.artifacts[1].url, 'https://rel.example/r.tgz');
-    assert.equal(overridden.artifacts[1].urlSource, 'env ISTIO_ENVOY_LINUX_RELEASE_URL');
+    const overridden = (await initPlan(await ctxFor(root, { GOPATH: gopath, ISTIO_ENVOY_BASE_URL: 'https://envoy.example/base', ISTIO_ENVOY_LINUX_RELEASE_URL: 'https://rel.example/r.tgz' })))!;
+    assert.equal(overridden.fetches[0].url, `https://envoy.example/base/envoy-debug-${SHA}.tar.gz`);
+    assert.equal(overridden.fetches[0].urlSource, 'env ISTIO_ENVOY_BASE_URL');
+    assert.equal(overridden.fetches[1].url, 'https://rel.example/r.tgz');
+    assert.equal(overridden.fetches[1].urlSource, 'env ISTIO_ENVOY_LINUX_RELEASE_URL');
     // Before 1.4.2 the full URLs had other names.
-    const old = (await envoyPlan(await ctxFor(root, { GOPATH: gopath, ISTIO_ENVOY_DEBUG_URL: 'https://old.example/d.tgz' })))!;
-    assert.equal(old.artifacts[0].url, 'https://old.example/d.tgz');
-    const sha = (await envoyPlan(await ctxFor(root, { GOPATH: gopath, PROXY_REPO_SHA: 'abc1234' })))!;
-    assert.match(sha.artifacts[1].url, /envoy-alpha-abc1234\.tar\.gz$/);
-    const auth = (await envoyPlan(await ctxFor(root, { GOPATH: gopath, AUTH_HEADER: 'Authorization: Bearer xyz' })))!;
+    const old = (await initPlan(await ctxFor(root, { GOPATH: gopath, ISTIO_ENVOY_DEBUG_URL: 'https://old.example/d.tgz' })))!;
+    assert.equal(old.fetches[0].url, 'https://old.example/d.tgz');
+    const sha = (await initPlan(await ctxFor(root, { GOPATH: gopath, PROXY_REPO_SHA: 'abc1234' })))!;
+    assert.match(sha.fetches[1].url, /envoy-alpha-abc1234\.tar\.gz$/);
+    const auth = (await initPlan(await ctxFor(root, { GOPATH: gopath, AUTH_HEADER: 'Authorization: Bearer xyz' })))!;
     assert.deepEqual(auth.headers, { Authorization: 'Bearer xyz' });
   });
 

@@ -1,16 +1,18 @@
 /**
- * What a bundle carries, read from the checkout. These three functions are
- * the only place the bundle learns about a release line: today they read
- * src/istio/init.ts (envoyPlan, helmPlan, Dockerfile.kubectl),
- * src/istio/dockerfiles.ts (FROM lines) and common/scripts/setup_env.sh /
- * the Makefiles (IMG). When the release-line model lands, artifactSources()
- * and imageSources() switch to it and nothing else in bundle/ changes.
+ * What a bundle carries, read from the checkout through the release-line
+ * model: every download `make init` makes on the line (src/istio/init.ts
+ * initPlan: Envoy release/debug/centos, wasm filters; ztunnelPlan; helmPlan;
+ * Dockerfile.kubectl), the images `make docker` builds FROM
+ * (src/istio/dockerfiles.ts readMakeDockerImages, build args substituted)
+ * and the build-tools image (src/istio/container.ts readBuildImage). These
+ * functions are the only place the bundle learns about a release line.
  */
-import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { IstioContext as Context } from '../../istio/project.js';
-import { KUBECTL_DOCKERFILE, envoyPlan, expand, helmPlan, parseKubectlAdd, parseShellVars } from '../../istio/init.js';
-import { normalizeRef, readBaseImages } from '../../istio/dockerfiles.js';
+import { KUBECTL_DOCKERFILE, helmPlan, initPlan, parseKubectlAdd, ztunnelPlan } from '../../istio/init.js';
+import { normalizeRef, readMakeDockerImages } from '../../istio/dockerfiles.js';
+import { readBuildImage } from '../../istio/container.js';
+import { readTextCapped } from '../../platform/files.js';
 import { where } from '../../istio/facts.js';
 import { versionLess } from '../../platform/versions.js';
 
@@ -48,18 +50,16 @@ export function contextFor(ctx: Context, platform: string): Context {
   };
 }
 
-/**
- * Every file `make init` downloads on `platform` (`linux/amd64`), with its URL.
- * SWITCH POINT: replace the body with the release-line model's artifact list.
- */
+/** Every file `make init` downloads on `platform` (`linux/amd64`), with its URL, from the release-line model. */
 export async function artifactSources(ctx: Context, platform: string): Promise<ArtifactSource[]> {
   const pctx = contextFor(ctx, platform);
   const out: ArtifactSource[] = [];
-  const envoy = await envoyPlan(pctx);
-  for (const a of envoy?.artifacts ?? []) {
-    out.push({ url: a.url, label: `envoy ${a.kind}`, source: a.urlSource, publishedChecksum: true, authHeaders: envoy!.headers });
+  const [init, ztunnel, helm] = await Promise.all([initPlan(pctx), ztunnelPlan(pctx), helmPlan(pctx)]);
+  for (const f of init?.fetches ?? []) {
+    // Tarballs and .wasm files are published with a .sha256 beside them, as the checks verify.
+    out.push({ url: f.url, label: f.name, source: f.urlSource, publishedChecksum: true, authHeaders: init!.headers });
   }
-  const helm = await helmPlan(pctx);
+  for (const f of ztunnel?.fetches ?? []) out.push({ url: f.url, label: f.name, source: f.urlSource, publishedChecksum: false, authHeaders: ztunnel!.headers });
   if (helm) out.push({ url: helm.url, label: 'helm', source: helm.urlSource, publishedChecksum: true });
   const kubectl = await kubectlSource(ctx);
   if (kubectl) out.push(kubectl);
@@ -67,12 +67,8 @@ export async function artifactSources(ctx: Context, platform: string): Promise<A
 }
 
 async function kubectlSource(ctx: Context): Promise<ArtifactSource | undefined> {
-  let text: string;
-  try {
-    text = await fs.readFile(path.join(ctx.root!, KUBECTL_DOCKERFILE), 'utf8');
-  } catch {
-    return undefined;
-  }
+  const text = await readTextCapped(path.join(ctx.root!, KUBECTL_DOCKERFILE));
+  if (text === undefined) return undefined;
   const add = parseKubectlAdd(text);
   // Already rewritten by devenv fix kubectl-cache: the URL is only in devenv's backup, and the file is local.
   if (!add?.url) return undefined;
@@ -90,17 +86,15 @@ export function goRequirement(ctx: Context): { version: string; source: string }
 }
 
 /**
- * The images a build of this checkout pulls: base images FROM'd in its
- * Dockerfiles (samples/ excluded: make docker never builds them), and the
- * build-tools image where the tree names one.
- * SWITCH POINT: replace with the release-line model's images (make docker's
- * Dockerfiles with build args substituted, and IMG from src/istio/container.ts).
+ * The images a build of this checkout pulls: the FROM images of the
+ * Dockerfiles `make docker` builds (build args substituted as make passes
+ * them; only stages the builder pulls), and the build-tools image IMG.
  */
 export async function imageSources(ctx: Context): Promise<ImageSource[]> {
   const byRef = new Map<string, ImageSource>();
-  const froms = await readBaseImages(ctx.root!);
-  for (const f of froms) {
-    if (f.file.startsWith('samples/')) continue;
+  const made = await readMakeDockerImages(ctx.root!, ctx.env);
+  for (const f of made?.images ?? []) {
+    if (!f.needed) continue;
     const ref = normalizeRef(f.image);
     if (byRef.has(ref)) continue;
     const src = `${f.file}:${f.line}`;
@@ -109,32 +103,10 @@ export async function imageSources(ctx: Context): Promise<ImageSource[]> {
       byRef.set(ref, { ref, source: src, skip: 'pinned by digest: a docker save archive cannot restore a registry digest, so docker build would still pull it' });
     } else byRef.set(ref, { ref, source: src });
   }
-  const img = await buildToolsImage(ctx);
-  if (img && !byRef.has(img.ref)) byRef.set(img.ref, img);
+  const img = await readBuildImage(ctx.root!, ctx.env);
+  if (img) {
+    const ref = img.image;
+    if (!byRef.has(ref)) byRef.set(ref, /\$/.test(ref) ? { ref, source: img.source, skip: 'its reference could not be computed' } : { ref, source: img.source });
+  }
   return [...byRef.values()].sort((a, b) => a.ref.localeCompare(b.ref));
-}
-
-/** IMG as common/scripts/setup_env.sh (1.6+) or the Makefile (`IMG ?=`, 1.4–1.5) computes it, when that is cheap to read. */
-async function buildToolsImage(ctx: Context): Promise<ImageSource | undefined> {
-  if (ctx.env.IMG) return { ref: ctx.env.IMG, source: 'env IMG' };
-  const rel = 'common/scripts/setup_env.sh';
-  let text: string | undefined;
-  try {
-    text = await fs.readFile(path.join(ctx.root!, rel), 'utf8');
-  } catch {
-    text = undefined;
-  }
-  if (text) {
-    const vars = parseShellVars(text);
-    const img = vars.get('IMG');
-    if (img) {
-      const lookup = (n: string) => ctx.env[n] || vars.get(n)?.value;
-      const ref = expand(img.value, lookup);
-      const src = `${rel}:${img.line}`;
-      return /\$/.test(ref) ? { ref: img.value, source: src, skip: 'its reference could not be computed from setup_env.sh' } : { ref, source: src };
-    }
-  }
-  const mk = ctx.project?.makeVars.find((v) => v.name === 'IMG');
-  if (mk && !mk.value.includes('$')) return { ref: mk.value, source: where(mk) };
-  return undefined;
 }

@@ -1,0 +1,187 @@
+/**
+ * Checking and placing what `make init` downloads (src/istio/init.ts plans):
+ * every destination present, the script's after-download copies identical to
+ * their sources; the fix downloads only what is missing (concurrently), then
+ * places files and copies one by one in the script's own order, so a path two
+ * steps write (1.4's $ISTIO_OUT/envoy) ends as the script leaves it.
+ */
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { CheckResult, FixStep } from '../engine/check.js';
+import type { Context } from '../engine/context.js';
+import { progressLogger } from '../platform/download.js';
+import { DevenvError } from '../platform/errors.js';
+import { copyAtomic, exists, extractMember, isExecutableFile } from '../platform/files.js';
+import { describeUrl, mirrorUrl } from '../platform/mirrors.js';
+import { s3Rule, type Copy, type Fetch } from '../istio/init.js';
+import { actionStep } from './steps.js';
+
+export interface ArtifactState {
+  /** every destination, in the script's order */
+  wanted: string[];
+  missing: string[];
+  /** copies whose destination is not the file the script copies there */
+  stale: Copy[];
+  /** s3:// URLs with no mirrors.urls rule (devenv downloads over HTTP(S) only) */
+  s3: Fetch[];
+  details: string[];
+}
+
+/**
+ * Whether `b` is a copy of `a`: same size and the same bytes at 16 places spread over the file
+ * (both ends included). Envoy binaries run to hundreds of MB and doctor runs often; two different
+ * builds (debug/release, another SHA) differ in size or within the first blocks, so sampling
+ * decides this without reading a gigabyte on every run.
+ */
+async function sameFile(a: string, b: string): Promise<boolean> {
+  const [sa, sb] = await Promise.all([fs.stat(a).catch(() => undefined), fs.stat(b).catch(() => undefined)]);
+  if (!sa || !sb || sa.size !== sb.size) return false;
+  const block = 64 * 1024;
+  const size = sa.size;
+  const offsets = size <= 16 * block ? [0] : Array.from({ length: 16 }, (_, i) => Math.floor(((size - block) * i) / 15));
+  const len = size <= 16 * block ? size : block;
+  const [fa, fb] = await Promise.all([fs.open(a, 'r'), fs.open(b, 'r')]);
+  try {
+    const ba = Buffer.alloc(len);
+    const bb = Buffer.alloc(len);
+    for (const off of offsets) {
+      await Promise.all([fa.read(ba, 0, len, off), fb.read(bb, 0, len, off)]);
+      if (!ba.equals(bb)) return false;
+    }
+    return true;
+  } finally {
+    await Promise.all([fa.close(), fb.close()]);
+  }
+}
+
+const present = (p: string, executable: boolean) => (executable ? isExecutableFile(p) : exists(p));
+
+export function shortPath(ctx: Context, p: string): string {
+  const home = ctx.paths.home;
+  return p.startsWith(home + path.sep) ? '~' + p.slice(home.length) : p;
+}
+
+/** What is in place of the plan's files and copies. */
+export async function artifactState(ctx: Context, fetches: Fetch[], copies: Copy[] = [], executable = true): Promise<ArtifactState> {
+  const wanted = [...new Set([...fetches.flatMap((f) => [f.path, ...f.copies]), ...copies.map((c) => c.to)])];
+  const have = await Promise.all(wanted.map((p) => present(p, executable || !/\.wasm$/.test(p))));
+  const missing = wanted.filter((_, i) => !have[i]);
+  const stale: Copy[] = [];
+  for (const c of copies) {
+    if (missing.includes(c.to) || missing.includes(c.from)) continue;
+    // Only the last copy to a path decides what is there.
+    if (copies.filter((x) => x.to === c.to).at(-1) !== c) continue;
+    if (!(await sameFile(c.from, c.to))) stale.push(c);
+  }
+  const s3 = fetches.filter((f) => f.url.startsWith('s3://') && !mirrorUrl(f.url, ctx.config)?.match(/^https?:\/\//));
+  const details = [
+    ...fetches.map((f) => `${f.name}: ${f.url} (${f.urlSource}; ${f.at}) → ${shortPath(ctx, f.path)}${f.copies.length ? `, copied to ${f.copies.map((p) => shortPath(ctx, p)).join(', ')}` : ''}`),
+    ...copies.map((c) => `then ${c.at}: cp ${shortPath(ctx, c.from)} ${shortPath(ctx, c.to)}`),
+    ...wanted.map((p, i) => `${have[i] ? 'present' : 'missing'} ${shortPath(ctx, p)}`),
+    ...stale.map((c) => `differs: ${shortPath(ctx, c.to)} is not a copy of ${shortPath(ctx, c.from)} (${c.at} copies it there)`),
+  ];
+  return { wanted, missing, stale, s3, details };
+}
+
+/** A failing result for missing/stale files, naming the first one and the s3 rule when one is needed. */
+export function artifactFailure(ctx: Context, st: ArtifactState, what: string, base: Omit<CheckResult, 'status' | 'summary'>): CheckResult | undefined {
+  if (st.s3.length > 0) {
+    return {
+      ...base,
+      status: 'fail',
+      summary: `${what} comes from ${st.s3[0].url} (${st.s3[0].urlSource}): devenv downloads over HTTP(S) only`,
+      hint: `Add a mirrors.urls rule mapping the bucket to an HTTP(S) mirror, e.g. {"mirrors": {"urls": {${s3Rule(st.s3[0].url)}}}}`,
+      details: st.details,
+    };
+  }
+  if (st.missing.length > 0) {
+    return {
+      ...base,
+      status: 'fail',
+      summary: `${st.missing.length} of ${st.wanted.length} ${what} files missing (first: ${shortPath(ctx, st.missing[0])})`,
+      found: `${st.wanted.length - st.missing.length} of ${st.wanted.length} present`,
+      details: st.details,
+    };
+  }
+  if (st.stale.length > 0) {
+    const c = st.stale[0];
+    return {
+      ...base,
+      status: 'fail',
+      summary: `${shortPath(ctx, c.to)} is not what make init leaves there: ${c.at} copies ${shortPath(ctx, c.from)} to it`,
+      found: 'a different file',
+      details: st.details,
+    };
+  }
+  return undefined;
+}
+
+export interface PlaceOptions {
+  label: string;
+  headers: Record<string, string>;
+  /** file mode of placed files (0o755 for binaries, 0o644 for wasm) */
+  mode: (f: Fetch) => number;
+}
+
+/**
+ * One step: download the missing artifacts concurrently (verified; mirrors
+ * applied; AUTH_HEADER to the upstream origin only), then place them and make
+ * every copy in the script's order. Already-present downloads are not fetched again.
+ */
+export async function placeStep(ctx: Context, fetches: Fetch[], copies: Copy[], opts: PlaceOptions): Promise<FixStep> {
+  const need = new Set<Fetch>();
+  for (const f of fetches) if (!(await exists(f.path))) need.add(f);
+  const s3 = fetches.filter((f) => need.has(f) && f.url.startsWith('s3://') && !mirrorUrl(f.url, ctx.config)?.match(/^https?:\/\//));
+  if (s3.length > 0) {
+    throw new DevenvError(`${s3[0].url} is an s3:// URL and devenv downloads over HTTP(S) only`, {
+      suggestions: [`Add a mirrors.urls rule: {"mirrors": {"urls": {${s3Rule(s3[0].url)}}}}`],
+    });
+  }
+  const lines: string[] = [];
+  for (const f of fetches) {
+    const into = [f.path, ...f.copies].join(', ');
+    if (need.has(f)) lines.push(`download ${describeUrl(f.url, ctx.config)}${f.member ? `, extract ${f.member}` : ''} to ${into}`);
+    else lines.push(`keep ${f.path} (present; ${f.at} skips the download)${f.copies.length ? `, copy it to ${f.copies.join(', ')} where missing` : ''}`);
+  }
+  for (const c of copies) lines.push(`then copy ${c.from} to ${c.to} (${c.at})`);
+  return actionStep('download', lines.join('; '), async (c) => {
+    const tmpDir = await fs.mkdtemp(path.join(os.tmpdir(), `devenv-${opts.label.replace(/\W+/g, '-')}-`));
+    try {
+      const got = new Map<Fetch, string>();
+      await Promise.all(
+        [...need].map(async (f, i) => {
+          const tmp = path.join(tmpDir, `${i}-${path.basename(f.path)}`);
+          const r = await c.download({ url: f.url, dest: tmp, publishedChecksum: true, authHeaders: opts.headers, onProgress: progressLogger(c.log, f.name) });
+          const how = r.verified === 'first-use' ? 'unverified upstream (no .sha256 published); sha256 recorded for later uses' : `sha256 ${r.verified}`;
+          c.log(`${f.name}: ${r.fromCache ? 'from the cache' : `from ${r.urlUsed}`}, ${how}`);
+          got.set(f, tmp);
+        }),
+      );
+      // Placement in the script's order: later copies to the same path win, as they do in the script.
+      for (const f of fetches) {
+        const tmp = got.get(f);
+        if (tmp) {
+          if (f.member) await extractMember(tmp, f.member, f.path, opts.mode(f));
+          else await copyAtomic(tmp, f.path, opts.mode(f));
+          for (const dest of f.copies) await copyAtomic(f.path, dest, opts.mode(f));
+        } else {
+          for (const dest of f.copies) if (!(await exists(dest))) await copyAtomic(f.path, dest, opts.mode(f));
+        }
+      }
+      for (const cp of copies) {
+        if (!(await exists(cp.from))) continue;
+        if (await sameFile(cp.from, cp.to)) continue;
+        await copyAtomic(cp.from, cp.to, 0o755);
+      }
+    } finally {
+      await fs.rm(tmpDir, { recursive: true, force: true });
+    }
+  });
+}
+
+/** Artifacts whose sha256 was only recorded on first download (nothing upstream to verify against). */
+export async function unverifiedUpstream(ctx: Context, urls: string[]): Promise<string[]> {
+  const recs = await Promise.all(urls.map((u) => ctx.downloadRecord(u)));
+  return urls.filter((u, i) => recs[i]?.verified === 'first-use' && !ctx.config.checksums[u]);
+}

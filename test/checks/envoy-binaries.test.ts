@@ -1,0 +1,140 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { envoyBinaries } from '../../checks/envoy-binaries.js';
+import type { IstioContext } from '../../src/istio/project.js';
+import { tempEnv, testContext } from '../helpers/env.js';
+import { FAMILIES, makeIstioTree, serveArtifacts, upstreamArtifacts, type IstioTree } from '../helpers/fixtures.js';
+import { startServer, type TestServer } from '../helpers/http.js';
+
+async function fix(ctx: IstioContext): Promise<void> {
+  const before = await envoyBinaries.run(ctx);
+  const plan = await envoyBinaries.fix(ctx);
+  for (const s of plan.steps) await s.run!(ctx);
+  void before;
+}
+
+describe('envoy-binaries', () => {
+  let t: Awaited<ReturnType<typeof tempEnv>>;
+  let server: TestServer;
+  before(async () => {
+    t = await tempEnv();
+    server = await startServer();
+  });
+  after(async () => {
+    await server.close();
+    await t.cleanup();
+  });
+
+  async function ctxFor(tree: IstioTree, extra: Record<string, string> = {}, arch = 'amd64') {
+    const cfg = await serveArtifacts(path.dirname(tree.root), server.url, server.routes, upstreamArtifacts(tree, arch, { debug: Boolean(extra.DEBUG_IMAGE) }));
+    const env = { ...t.env, DEVENV_CONFIG: cfg, ...(tree.gopath ? { GOPATH: tree.gopath } : {}), ...(arch !== 'amd64' ? { TARGET_ARCH: arch } : {}), ...extra };
+    return testContext({ env, dir: tree.root, platform: 'linux', arch: 'x64' });
+  }
+
+  // What each family's bin/init.sh leaves for Envoy: versioned files, copies beside them (1.3+), $ISTIO_OUT/envoy,
+  // $ISTIO_BIN/envoy (≤1.4), envoy-centos (1.8–1.16). On 1.3/1.4 release/envoy is $ISTIO_OUT/envoy itself.
+  const expected: Record<string, number> = { '1.1': 4, '1.2-1.3': 5, '1.4': 5, '1.5': 3, '1.6-1.7': 3, '1.8-1.16': 6, '1.20+': 3, master: 3 };
+  for (const family of FAMILIES) {
+    it(`${family}: fails listing every file init.sh leaves, fix places them, then ok`, async () => {
+      const tree = await makeIstioTree(path.join(t.dir, `fam-${family}`), family);
+      const ctx = await ctxFor(tree);
+      const r = await envoyBinaries.run(ctx);
+      assert.equal(r.status, 'fail');
+      assert.match(r.summary, new RegExp(`^${expected[family]} of ${expected[family]} Envoy files missing`), r.summary);
+      assert.match(String(r.source), /^istio\.deps:\d+$/);
+      await fix(ctx);
+      const ok = await envoyBinaries.run(ctx.fresh());
+      assert.equal(ok.status, 'ok', `${ok.summary}\n${ok.details?.join('\n')}`);
+    });
+  }
+
+  it('1.1/1.2 are not asked for an `envoy` copy beside the versioned files (their init.sh makes none)', async () => {
+    for (const minor of [1, 2]) {
+      const tree = await makeIstioTree(path.join(t.dir, `nobeside-${minor}`), minor === 1 ? '1.1' : '1.2-1.3', { minor });
+      const r = await envoyBinaries.run(await ctxFor(tree));
+      const missing = (r.details ?? []).filter((d) => d.startsWith('missing '));
+      // ($ISTIO_OUT is out/linux_amd64/release there, so release/envoy is the $ISTIO_OUT/envoy copy init.sh does make.)
+      assert.equal(missing.length, 4, missing.join('\n'));
+      assert.ok(!missing.some((d) => d.endsWith('/debug/envoy')), missing.join('\n'));
+    }
+  });
+
+  it('issue 12 #6: on 1.4 $ISTIO_OUT/envoy is the debug build after every fix (copies placed in init.sh order), and a release build there is caught', async () => {
+    const tree = await makeIstioTree(path.join(t.dir, 'r14'), '1.4');
+    const out = path.join(tree.gopath!, 'out/linux_amd64/release');
+    for (let i = 0; i < 5; i++) {
+      await fs.rm(path.join(tree.gopath!, 'out'), { recursive: true, force: true });
+      await fs.rm(path.join(tree.gopath!, 'bin'), { recursive: true, force: true });
+      const ctx = await ctxFor(tree);
+      await fix(ctx);
+      assert.match(await fs.readFile(path.join(out, 'envoy'), 'utf8'), /envoy debug/, `run ${i}: $ISTIO_OUT/envoy is not the debug build`);
+      assert.match(await fs.readFile(path.join(tree.gopath!, 'bin/envoy'), 'utf8'), /envoy debug/, `run ${i}: $ISTIO_BIN/envoy`);
+    }
+    // The release build where make init leaves the debug one: the check names the copy and the fix puts it right without downloading.
+    await fs.copyFile(path.join(out, `envoy-${tree.proxySha}`), path.join(out, 'envoy'));
+    const ctx = await ctxFor(tree);
+    const bad = await envoyBinaries.run(ctx);
+    assert.equal(bad.status, 'fail');
+    assert.match(bad.summary, /envoy is not what make init leaves there: bin\/init\.sh:\d+ copies .*envoy-debug-/);
+    const requests = server.log.length;
+    await fix(ctx);
+    assert.equal(server.log.length, requests, 'the fix downloaded although every tarball was in place');
+    assert.match(await fs.readFile(path.join(out, 'envoy'), 'utf8'), /envoy debug/);
+    assert.equal((await envoyBinaries.run(ctx.fresh())).status, 'ok');
+    // Same size, different bytes: still caught.
+    const debug = await fs.readFile(path.join(out, 'envoy'));
+    const other = Buffer.from(debug);
+    other[other.length - 2] ^= 1;
+    await fs.writeFile(path.join(out, 'envoy'), other);
+    assert.equal((await envoyBinaries.run(ctx.fresh())).status, 'fail');
+  });
+
+  it('arm64 targets get the -arm64 Envoy from 1.16 (the branch init.sh takes), under out/linux_arm64', async () => {
+    for (const family of ['1.8-1.16', '1.20+', 'master'] as const) {
+      const tree = await makeIstioTree(path.join(t.dir, `arm-${family}`), family);
+      const ctx = await ctxFor(tree, {}, 'arm64');
+      const r = await envoyBinaries.run(ctx);
+      const release = (r.details ?? []).find((d) => d.startsWith('envoy release:'))!;
+      assert.match(release, new RegExp(`envoy-alpha-${tree.proxySha}-arm64\\.tar\\.gz`), release);
+      assert.match(release, /out\/linux_arm64\/release\/envoy-/);
+      assert.match(r.required ?? '', /linux_arm64/);
+      await fix(ctx);
+      assert.match(await fs.readFile(path.join(tree.root, 'out/linux_arm64/envoy'), 'utf8'), /envoy release arm64/);
+    }
+    // amd64: no suffix.
+    const amd = await makeIstioTree(path.join(t.dir, 'amd-1.20'), '1.20+');
+    const r = await envoyBinaries.run(await ctxFor(amd));
+    assert.match((r.details ?? []).find((d) => d.startsWith('envoy release:'))!, new RegExp(`envoy-alpha-${amd.proxySha}\\.tar\\.gz`));
+  });
+
+  it('DEBUG_IMAGE gates the debug build from 1.5; master reads blob.istio.io', async () => {
+    const tree = await makeIstioTree(path.join(t.dir, 'dbg'), '1.5');
+    const plain = await envoyBinaries.run(await ctxFor(tree));
+    assert.match(plain.required ?? '', /\(release\)/);
+    const dbg = await envoyBinaries.run(await ctxFor(tree, { DEBUG_IMAGE: '1' }));
+    assert.match(dbg.required ?? '', /\(debug \+ release\)/);
+    const master = await makeIstioTree(path.join(t.dir, 'mst'), 'master');
+    const m = await envoyBinaries.run(await ctxFor(master));
+    assert.match((m.details ?? []).join('\n'), /https:\/\/blob\.istio\.io\/istio-build\/proxy\/envoy-alpha-/);
+  });
+
+  it('an s3:// base URL: the failure names the mirrors.urls rule to add; with the rule the fix downloads from the mirror', async () => {
+    const tree = await makeIstioTree(path.join(t.dir, 's3'), 'master');
+    const ctx = await ctxFor(tree, { ISTIO_ENVOY_BASE_URL: 's3://istio-build/proxy' });
+    const r = await envoyBinaries.run(ctx);
+    assert.equal(r.status, 'fail');
+    assert.match(r.summary, /s3:\/\/istio-build\/proxy\/envoy-alpha-.*env ISTIO_ENVOY_BASE_URL/);
+    assert.match(r.hint ?? '', /mirrors\.urls rule .*"s3:\/\/istio-build\/proxy\/": "https:\/\/<your mirror>\/istio-build\/proxy\/"/);
+    await assert.rejects(envoyBinaries.fix(ctx), /s3:\/\/.*mirrors\.urls|HTTP\(S\) only/);
+
+    const art = upstreamArtifacts(tree).find((a) => a.url.includes('envoy-alpha'))!;
+    const cfg = path.join(t.dir, 's3.json');
+    await fs.writeFile(cfg, JSON.stringify({ mirrors: { urls: { 's3://istio-build/proxy/': `${server.url}/blob/istio-build/proxy/` } } }));
+    void art;
+    const withRule = await testContext({ env: { ...t.env, DEVENV_CONFIG: cfg, ISTIO_ENVOY_BASE_URL: 's3://istio-build/proxy' }, dir: tree.root, platform: 'linux', arch: 'x64' });
+    await fix(withRule);
+    assert.equal((await envoyBinaries.run(withRule.fresh())).status, 'ok');
+  });
+});

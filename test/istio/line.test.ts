@@ -1,0 +1,101 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { findIstioRoot } from '../../src/istio/gomod.js';
+import { scriptVars, evalCondition } from '../../src/istio/script.js';
+import { tempEnv, testContext } from '../helpers/env.js';
+import { FAMILIES, makeIstioTree } from '../helpers/fixtures.js';
+
+describe('release-line model (src/istio/line.ts, src/istio/script.ts)', () => {
+  let t: Awaited<ReturnType<typeof tempEnv>>;
+  before(async () => {
+    t = await tempEnv();
+  });
+  after(() => t.cleanup());
+
+  it('recognises every family by its own markers, from a subdirectory too; 1.1 has no go.mod', async () => {
+    for (const family of FAMILIES) {
+      const tree = await makeIstioTree(path.join(t.dir, `rec-${family}`), family);
+      const sub = path.join(tree.root, 'pilot', 'cmd');
+      await fs.mkdir(sub, { recursive: true });
+      assert.equal(await findIstioRoot(sub), tree.root, family);
+    }
+    // Istio's own trio without go.mod or Gopkg is still a tree; any one alone is not.
+    const trio = path.join(t.dir, 'trio');
+    await fs.mkdir(path.join(trio, 'bin'), { recursive: true });
+    await fs.writeFile(path.join(trio, 'istio.deps'), '[]\n');
+    assert.equal(await findIstioRoot(trio), null);
+    await fs.writeFile(path.join(trio, 'Makefile'), 'init:\n');
+    await fs.writeFile(path.join(trio, 'bin/init.sh'), '#!/bin/bash\n');
+    assert.equal(await findIstioRoot(trio), trio);
+    const other = path.join(t.dir, 'other');
+    await fs.mkdir(other, { recursive: true });
+    await fs.writeFile(path.join(other, 'go.mod'), 'module example.com/not-istio\n');
+    assert.equal(await findIstioRoot(other), null);
+  });
+
+  it('facts with provenance per family: layout, dependency mode, init targets, TARGET_OUT_LINUX arch', async () => {
+    const want: Record<string, [string, string, RegExp, string | undefined]> = {
+      '1.1': ['gopath', 'dep', /^Gopkg\.toml:1$/, undefined],
+      '1.2-1.3': ['gopath', 'vendor-gopath', /^vendor\/modules\.txt:1$/, undefined],
+      '1.4': ['gopath', 'modules', /^Makefile\.core\.mk:\d+$/, undefined],
+      '1.5': ['modern', 'modules', /^Makefile\.core\.mk:\d+$/, 'amd64'],
+      '1.6-1.7': ['modern', 'modules', /^Makefile\.core\.mk:\d+$/, 'amd64'],
+      '1.8-1.16': ['modern', 'modules', /^Makefile\.core\.mk:\d+$/, 'target-arch'],
+      '1.20+': ['modern', 'modules', /^Makefile\.core\.mk:\d+$/, 'target-arch'],
+      master: ['modern', 'modules', /^Makefile\.core\.mk:\d+$/, 'target-arch'],
+    };
+    for (const family of FAMILIES) {
+      const tree = await makeIstioTree(path.join(t.dir, `facts-${family}`), family);
+      const ctx = await testContext({ env: { ...t.env, ...(tree.gopath ? { GOPATH: tree.gopath } : {}) }, dir: tree.root });
+      const line = ctx.project!.line;
+      const [layout, dep, depSrc, linuxOut] = want[family];
+      assert.equal(line.layout.value, layout, family);
+      assert.ok(line.layout.line > 0, `${family}: layout has no line`);
+      assert.equal(line.depMode.value, dep, family);
+      assert.match(`${line.depMode.file}:${line.depMode.line}`, depSrc, family);
+      assert.equal(line.linuxOut?.value, linuxOut, family);
+      assert.equal(line.initTargets?.value.includes('init-ztunnel-rs'), family === '1.20+' || family === 'master', family);
+      const go = line.go.map((g) => `${g.value}@${g.file}`).join(' ');
+      if (family === '1.1') assert.equal(go, '1.10@Makefile', family);
+      if (family === '1.2-1.3') assert.equal(go, '1.12@go.mod 1.10@Makefile', family);
+      if (family === 'master') assert.equal(go, '1.26.0@go.mod', family);
+    }
+  });
+
+  it('script branches: the TARGET_ARCH if/else picks the suffix bash would (not the first assignment); elif/else; undecidable keeps the first', () => {
+    const text = [
+      'if [[ "${TARGET_ARCH}" == "amd64" ]]; then',
+      '\tISTIO_ENVOY_ARCH_SUFFIX=""',
+      'else',
+      '\tISTIO_ENVOY_ARCH_SUFFIX="-${TARGET_ARCH}"',
+      'fi',
+      'if [[ "$GOOS_LOCAL" == "darwin" ]]; then',
+      '  NATIVE=mac',
+      'elif [[ "$GOOS_LOCAL" == "linux" ]]; then',
+      '  NATIVE=linux',
+      'else',
+      '  NATIVE=other',
+      'fi',
+      'if [[ ! -f "$2" ]]; then',
+      '  ODD=first',
+      'else',
+      '  ODD=second',
+      'fi',
+      'function f () {',
+      '  INSIDE=1',
+      '}',
+    ].join('\n');
+    const env = (o: Record<string, string>) => (n: string) => o[n];
+    assert.equal(scriptVars(text, env({ TARGET_ARCH: 'arm64' })).get('ISTIO_ENVOY_ARCH_SUFFIX')?.value, '-${TARGET_ARCH}');
+    assert.equal(scriptVars(text, env({ TARGET_ARCH: 'amd64' })).get('ISTIO_ENVOY_ARCH_SUFFIX')?.value, '');
+    assert.equal(scriptVars(text, env({ GOOS_LOCAL: 'linux' })).get('NATIVE')?.value, 'linux');
+    assert.equal(scriptVars(text, env({ GOOS_LOCAL: 'freebsd' })).get('NATIVE')?.value, 'other');
+    assert.equal(scriptVars(text, env({})).get('ODD')?.value, 'first');
+    assert.equal(scriptVars(text, env({})).has('INSIDE'), false);
+    assert.equal(evalCondition('if [[ -n "${DEBUG_IMAGE:-}" ]]; then', env({ DEBUG_IMAGE: '1' })), true);
+    assert.equal(evalCondition('if [[ -n "${DEBUG_IMAGE:-}" ]]; then', env({})), false);
+    assert.equal(evalCondition('if [[ "$1" == s3://* ]]; then', env({})), undefined);
+  });
+});

@@ -75,6 +75,7 @@ export const envoyBinaries = {
           const how = got.verified === 'first-use' ? 'unverified upstream (no .sha256 published); sha256 recorded for later uses' : `sha256 ${got.verified}`;
           c.log(`envoy ${a.kind}: ${got.fromCache ? 'from the cache' : `from ${got.urlUsed}`}, ${how}`);
           await extractMember(tgz, 'usr/local/bin/envoy', a.path);
+          await got.confirm(); // it extracted: only now may a first-use sha256 be recorded
           for (const dest of copies) await copyAtomic(a.path, dest, 0o755);
         } finally {
           await c.fs.rm(tgz, { force: true });

@@ -16,6 +16,7 @@ import { helm } from './helm.js';
 import { hubTag } from './hub-tag.js';
 import { kubeconfig } from './kubeconfig.js';
 import { kubectlCache } from './kubectl-cache.js';
+import { networkReach } from './network-reach.js';
 import { pilotLocal } from './pilot-local.js';
 import { registryLogin } from './registry-login.js';
 import { ruby } from './ruby.js';
@@ -43,4 +44,6 @@ export const allChecks: readonly Check[] = [
   pilotLocal,
   // cluster
   kubeconfig,
+  // network (opt-in: doctor --profile network)
+  networkReach,
 ];

@@ -35,6 +35,8 @@ function buildSchema(z: typeof Z) {
         offline: z.boolean(),
         /** per-host timeout of `doctor --profile network` */
         reachTimeoutMs: z.number().int().positive(),
+        /** the upstream URLs `doctor --profile network` probes (replaces the built-in list) */
+        upstreams: z.array(z.string().url()),
       })
       .partial()
       .strict(),
@@ -106,7 +108,7 @@ export type ConfigFile = Z.infer<ReturnType<typeof buildSchema>>;
 export interface Config {
   mirrors: { urls: Record<string, string>; images: Record<string, string> };
   prefer: 'upstream' | 'mirror' | 'mirror-only';
-  network: { proxy?: string; httpProxy?: string; noProxy?: string[] | string; offline: boolean; reachTimeoutMs: number };
+  network: { proxy?: string; httpProxy?: string; noProxy?: string[] | string; offline: boolean; reachTimeoutMs: number; upstreams?: string[] };
   checks: { disable: string[]; timeoutMs: number };
   profiles: string[];
   go: NonNullable<ConfigFile['go']>;

@@ -79,6 +79,20 @@ export interface Downloader {
   fetchText(url: string, opts?: FetchTextOptions): Promise<{ text: string; urlUsed: string }>;
   /** What the cache knows about an upstream URL (its recorded sha256), without any network. */
   recorded(url: string): Promise<CacheEntry | undefined>;
+  /** Whether `url` answers (any HTTP status) within `timeoutMs`, through the proxy in effect and the same rules. */
+  probe(url: string, opts: { timeoutMs: number; signal?: AbortSignal }): Promise<ProbeResult>;
+}
+
+export interface ProbeResult {
+  url: string;
+  /** The HTTP status when the host answered. */
+  status?: number;
+  error?: string;
+  /** Refused by --offline or mirror-only: nothing was sent. */
+  refused?: boolean;
+  /** The proxy used (redacted), or undefined when direct. */
+  via?: string;
+  ms: number;
 }
 
 export interface FetchTextOptions {
@@ -504,7 +518,21 @@ export function createDownloader(config: Config, cacheDir?: string, dopts: Downl
     }
   }
 
-  return { download, fetchText, recorded: (url) => (cache.enabled ? cache.get(url) : Promise.resolve(undefined)) };
+  async function probe(url: string, opts: { timeoutMs: number; signal?: AbortSignal }): Promise<ProbeResult> {
+    const started = Date.now();
+    const t = targetFor(url, url, config);
+    const p = proxyFor(t.url, proxies);
+    const via = p ? redactUrl(p) : undefined;
+    try {
+      const { res, ctl } = await get(t, opts.timeoutMs, { signal: opts.signal });
+      ctl.abort();
+      return { url: t.shown, status: res.status, via, ms: Date.now() - started };
+    } catch (err) {
+      return { url: t.shown, error: errorMessage(err), refused: err instanceof NetworkPolicyError, via, ms: Date.now() - started };
+    }
+  }
+
+  return { download, fetchText, probe, recorded: (url) => (cache.enabled ? cache.get(url) : Promise.resolve(undefined)) };
 }
 
 class TooLarge extends Error {}

@@ -14,6 +14,7 @@
  * process.env) and let config override it, hence this small module.
  */
 import net from 'node:net';
+import { redactUrl } from './redact.js';
 
 export interface ProxySettings {
   /** Proxy for https:// URLs (may carry credentials; never print it unredacted). */
@@ -138,4 +139,10 @@ export function describeProxy(s: ProxySettings, redactUrl: (t: string) => string
   if (s.http) parts.push(`http via ${redactUrl(s.http)}`);
   if (s.noProxy.length) parts.push(`NO_PROXY ${s.noProxy.join(',')}`);
   return `${parts.join('; ')} (from ${s.source === 'config' ? 'config network.proxy' : 'the environment'})`;
+}
+
+/** What `doctor` reports: the proxy in effect (redacted) and whether upstreams may be contacted. */
+export function networkSummary(env: Env, config: NetworkConfigLike & { prefer?: string; network?: { offline?: boolean } }): { proxy: string; mode: string } {
+  const mode = config.network?.offline ? 'offline (no host is contacted)' : config.prefer === 'mirror-only' ? 'mirror-only (upstream hosts with a mirror rule are never contacted)' : `prefer ${config.prefer ?? 'upstream'}`;
+  return { proxy: describeProxy(proxySettings(env, config), redactUrl), mode };
 }

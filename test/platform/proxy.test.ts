@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { defaultConfig, type Config } from '../../src/platform/config.js';
 import { createDownloader } from '../../src/platform/download.js';
 import { bypassesProxy, proxyEnv, proxyFor, proxySettings } from '../../src/platform/proxy.js';
-import { rmrf, tempDir } from '../helpers/env.js';
+import { rmrf, tempDir, tempEnv, testContext } from '../helpers/env.js';
 import { startServer, type TestServer } from '../helpers/http.js';
 import { startProxy, type TestProxy } from '../helpers/proxy.js';
 
@@ -39,6 +39,25 @@ describe('proxy rules (curl semantics)', () => {
     assert.equal(sub.https_proxy, 'http://cfg:8080');
     assert.equal(sub.NO_PROXY, 'internal');
     assert.equal(env.HTTPS_PROXY, 'http://upper:3128', 'the given env is not mutated');
+  });
+});
+
+describe('the context', () => {
+  it('--offline: downloads refuse before any socket, and go gets GOPROXY=off; network.proxy reaches subprocess env', async () => {
+    const t = await tempEnv();
+    try {
+      const ctx = await testContext({ env: t.env, dir: t.dir, offline: true });
+      assert.equal(ctx.config.go.proxy, 'off');
+      await assert.rejects(ctx.fetchText('http://127.0.0.1:9/index'), /offline: not contacting http:\/\/127\.0\.0\.1:9\/index/);
+      const cfg = path.join(t.dir, 'c.json');
+      await fs.writeFile(cfg, JSON.stringify({ network: { proxy: 'http://u:pw-in-cfg@127.0.0.1:3128', noProxy: ['.corp'] } }));
+      const c2 = await testContext({ env: t.env, dir: t.dir, configPath: cfg });
+      assert.equal(c2.env.HTTPS_PROXY, 'http://u:pw-in-cfg@127.0.0.1:3128');
+      assert.equal(c2.env.no_proxy, '.corp');
+      assert.equal(t.env.HTTPS_PROXY, undefined);
+    } finally {
+      await t.cleanup();
+    }
   });
 });
 

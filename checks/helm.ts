@@ -47,6 +47,7 @@ export const helm = {
             const how = got.verified === 'first-use' ? 'unverified upstream (no .sha256 published); sha256 recorded for later uses' : `sha256 ${got.verified}`;
             c.log(`helm: ${got.fromCache ? 'from the cache' : `from ${got.urlUsed}`}, ${how}`);
             await extractMember(tgz, plan.member, plan.versioned);
+            await got.confirm(); // it extracted: only now may a first-use sha256 be recorded
             await copyAtomic(plan.versioned, plan.bin, 0o755);
             await c.fs.writeFile(plan.sentinel, ''); // last: init_helm.sh skips everything once the sentinel exists
           } finally {

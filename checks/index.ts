@@ -18,6 +18,7 @@ import { hubTag } from './hub-tag.js';
 import { initNetwork } from './init-network.js';
 import { kubeconfig } from './kubeconfig.js';
 import { kubectlCache } from './kubectl-cache.js';
+import { networkReach } from './network-reach.js';
 import { pilotLocal } from './pilot-local.js';
 import { registryLogin } from './registry-login.js';
 import { ruby } from './ruby.js';
@@ -51,4 +52,6 @@ export const allChecks: readonly Check[] = [
   pilotLocal,
   // cluster
   kubeconfig,
+  // network (opt-in: doctor --profile network)
+  networkReach,
 ];

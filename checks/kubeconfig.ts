@@ -1,9 +1,18 @@
+import path from 'node:path';
 import type { IstioCheck } from '../src/istio/project.js';
 import type { CheckResult } from '../src/engine/check.js';
-import { kubeGet, readKubeconfig } from '../src/features/kube.js';
 import { manualStep } from '../src/features/steps.js';
 
-const API_TIMEOUT_MS = 5000;
+/**
+ * Asks `kubectl` itself, which merges KUBECONFIG=a:b, runs exec plugins and
+ * auth providers, reads tokenFile and honours proxy-url and HTTPS_PROXY: a
+ * hand-written client gets all of that wrong for GKE, EKS and AKS users.
+ */
+const REQUEST_TIMEOUT = '5s';
+
+function firstLine(s: string): string {
+  return s.trim().split('\n').find((l) => l.trim() && !/^\s*(Client Version|Kustomize Version)/.test(l))?.trim() ?? '';
+}
 
 export const kubeconfig = {
   id: 'kubeconfig',
@@ -11,34 +20,56 @@ export const kubeconfig = {
   category: 'cluster',
   profiles: ['cluster'],
   description:
-    'A kubeconfig ($KUBECONFIG, else ~/.kube/config) with a current context whose API server answers within 5 s, the istio-system namespace there, and kubectl on PATH.',
-  fixDescription: 'Prints what to do: install kubectl, select a context, or create istio-system (devenv does not create clusters).',
+    'kubectl on PATH, a current context in the kubeconfig it reads ($KUBECONFIG, merged when it lists several files, else ~/.kube/config) whose API server answers `kubectl version` within 5 s, and the istio-system namespace there (`kubectl get ns istio-system`).',
+  fixDescription: 'Prints what to do: install kubectl, select a context or refresh credentials, or create istio-system (devenv does not create clusters).',
   async run(ctx): Promise<CheckResult> {
-    const kc = await readKubeconfig(ctx);
-    if (!kc.target) return { status: 'fail', summary: kc.error!, found: kc.file ? 'unusable kubeconfig' : 'no kubeconfig', source: kc.file, hint: 'Point KUBECONFIG at your cluster\'s kubeconfig (kind get kubeconfig, gcloud container clusters get-credentials, …)' };
-    const t = kc.target;
-    const where = `context ${t.context} (${t.server})`;
-    const v = await kubeGet(t, '/version', API_TIMEOUT_MS, ctx.signal);
-    if (v.error) return { status: 'fail', summary: `the API server of ${where} did not answer: ${v.error}`, found: 'unreachable', source: t.file, hint: 'Is the cluster running? kubectl config current-context; kubectl cluster-info' };
-    if (v.status === 401) return { status: 'fail', summary: `the API server of ${where} rejected the credentials (401)`, found: 'unauthorized', source: t.file, hint: 'Refresh your credentials for this cluster' };
-    let version = 'unknown';
-    try {
-      version = (JSON.parse(v.body ?? '{}') as { gitVersion?: string }).gitVersion ?? version;
-    } catch {
-      // not JSON
-    }
+    const source = ctx.env.KUBECONFIG ? `KUBECONFIG=${ctx.env.KUBECONFIG}` : path.join(ctx.paths.home, '.kube', 'config');
     const kubectl = await ctx.which('kubectl');
-    if (!kubectl) return { status: 'fail', summary: `kubectl not found on PATH (the API server of ${where} answers, Kubernetes ${version})`, found: 'no kubectl', source: t.file, hint: 'Install kubectl: https://kubernetes.io/docs/tasks/tools/' };
-    const ns = await kubeGet(t, '/api/v1/namespaces/istio-system', API_TIMEOUT_MS, ctx.signal);
-    if (ns.status === 404) return { status: 'warn', summary: `${where} answers (Kubernetes ${version}) but has no istio-system namespace`, found: version, source: t.file, hint: 'kubectl create namespace istio-system' };
-    if (ns.status !== 200) return { status: 'warn', summary: `${where} answers (Kubernetes ${version}); could not read namespace istio-system (${ns.error ?? `HTTP ${ns.status}`})`, found: version, source: t.file };
-    return { status: 'ok', summary: `${where}: Kubernetes ${version}, istio-system present`, found: version, source: t.file };
+    if (!kubectl) return { status: 'fail', summary: 'kubectl not found on PATH', found: 'no kubectl', source, hint: 'Install kubectl: https://kubernetes.io/docs/tasks/tools/' };
+    const view = await ctx.exec(kubectl, ['config', 'view', '--minify', '-o', 'json'], { timeoutMs: 10_000, cwd: '/' });
+    let context = '';
+    let server = '';
+    try {
+      const v = JSON.parse(view.stdout) as { 'current-context'?: string; clusters?: { cluster?: { server?: string } }[] };
+      context = v['current-context'] ?? '';
+      server = v.clusters?.[0]?.cluster?.server ?? '';
+    } catch {
+      // no usable kubeconfig: kubectl's own message says why
+    }
+    if (!view.ok || !context) {
+      const why = firstLine(view.stderr) || 'no current context';
+      return { status: 'fail', summary: `no usable kubeconfig (${source}): ${why}`, found: 'no current context', source, hint: "Point KUBECONFIG at your cluster's kubeconfig (kind get kubeconfig, gcloud container clusters get-credentials, …) or run kubectl config use-context <name>" };
+    }
+    const where = `context ${context}${server ? ` (${server})` : ''}`;
+    const ver = await ctx.exec(kubectl, ['version', '-o', 'json', `--request-timeout=${REQUEST_TIMEOUT}`], { timeoutMs: 15_000, cwd: '/' });
+    let version: string | undefined;
+    try {
+      version = (JSON.parse(ver.stdout) as { serverVersion?: { gitVersion?: string } }).serverVersion?.gitVersion;
+    } catch {
+      version = undefined;
+    }
+    if (!version) {
+      const err = firstLine(ver.stderr) || (ver.timedOut ? 'kubectl version timed out' : `exit ${ver.exitCode}`);
+      if (/unauthorized|must be logged in|401/i.test(err)) {
+        return { status: 'fail', summary: `the API server of ${where} rejected the credentials (401): ${err}`, found: 'unauthorized', source, hint: 'Refresh your credentials for this cluster (e.g. gcloud container clusters get-credentials, aws eks update-kubeconfig, az aks get-credentials)' };
+      }
+      return { status: 'fail', summary: `the API server of ${where} did not answer \`kubectl version\` within ${REQUEST_TIMEOUT}: ${err}`, found: 'unreachable', source, hint: 'Is the cluster running? kubectl config current-context; kubectl cluster-info' };
+    }
+    const ns = await ctx.exec(kubectl, ['get', 'ns', 'istio-system', '-o', 'name', `--request-timeout=${REQUEST_TIMEOUT}`], { timeoutMs: 15_000, cwd: '/' });
+    if (ns.ok && ns.stdout.trim() === 'namespace/istio-system') {
+      return { status: 'ok', summary: `${where}: Kubernetes ${version}, istio-system present`, found: version, source };
+    }
+    if (/NotFound|not found/i.test(ns.stderr)) {
+      return { status: 'warn', summary: `${where} answers (Kubernetes ${version}) but has no istio-system namespace`, found: version, source, hint: 'kubectl create namespace istio-system' };
+    }
+    return { status: 'warn', summary: `${where} answers (Kubernetes ${version}); could not read namespace istio-system: ${firstLine(ns.stderr) || `exit ${ns.exitCode}`}`, found: version, source };
   },
   // devenv prints what to do; the person does it (see the fix plan)
   fixKind: 'manual',
   async fix(_ctx, result) {
     if (result.found === 'no kubectl') return { steps: [manualStep('install kubectl (https://kubernetes.io/docs/tasks/tools/)')] };
-    if (result.summary.includes('istio-system')) return { steps: [manualStep('kubectl create namespace istio-system')] };
+    if (result.summary.includes('no istio-system')) return { steps: [manualStep('kubectl create namespace istio-system')] };
+    if (result.found === 'unauthorized') return { steps: [manualStep('refresh the credentials of the current context (your cloud CLI\'s get-credentials command)')] };
     return { steps: [manualStep('start or select a cluster: kubectl config use-context <name> (kind create cluster, minikube start, …)')] };
   },
 } satisfies IstioCheck;

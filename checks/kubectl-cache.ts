@@ -142,6 +142,8 @@ export const kubectlCache = {
         actionStep('download', `download ${describeUrl(url, ctx.config)} (verified against ${url}.sha256) to ${s.dest}`, async (c) => {
           const got = await c.download({ url, dest: s.dest, mode: 0o755, publishedChecksum: true, onProgress: progressLogger(c.log, 'kubectl') });
           c.log(`kubectl: ${got.fromCache ? 'from the cache' : `from ${got.urlUsed}`}, sha256 ${got.verified}`);
+          // A first-use sha256 is recorded only once the binary ran.
+          if ((await c.exec(s.dest, ['version', '--client'], { timeoutMs: 10_000, cwd: '/' })).ok) await got.confirm();
         }),
       );
     }

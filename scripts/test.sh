@@ -9,16 +9,31 @@ ci=${CI:-}
 
 say() { printf '[test] %s\n' "$*" >&2; }
 
-have_all() {
-  command -v dockerd >/dev/null && command -v docker >/dev/null && command -v docker-registry >/dev/null &&
-    command -v go >/dev/null && command -v ruby >/dev/null && command -v gem >/dev/null &&
-    command -v make >/dev/null && command -v curl >/dev/null && command -v unshare >/dev/null &&
-    tar --version 2>/dev/null | head -1 | grep -q 'GNU tar'
+# command → Debian package that provides it. Every tool a test calls is here.
+tools=(
+  "dockerd:docker.io" "docker:docker.io" "docker-registry:docker-registry"
+  "go:golang-go" "ruby:ruby" "gem:ruby" "tar:tar"
+  "python3:python3" "setpriv:util-linux" "unshare:util-linux"
+  "tmux:tmux" "script:bsdutils" "ip:iproute2" "kubectl:kubernetes-client" "openssl:openssl" "git:git"
+  "make:make" "curl:curl"
+)
+
+missing_packages() {
+  local entry cmd pkg out=()
+  for entry in "${tools[@]}"; do
+    cmd=${entry%%:*}
+    pkg=${entry#*:}
+    command -v "$cmd" >/dev/null 2>&1 || out+=("$pkg")
+  done
+  tar --version 2>/dev/null | head -1 | grep -q 'GNU tar' || out+=(tar)
+  [ -e /etc/ssl/certs/ca-certificates.crt ] || out+=(ca-certificates)
+  printf '%s\n' "${out[@]}" | sort -u | grep -v '^$' || true
 }
 
-if ! have_all; then
-  if [ "$(id -u)" = 0 ]; then
-    say "installing docker.io docker-registry golang-go ruby tar make curl util-linux (apt-get)"
+mapfile -t need < <(missing_packages)
+if [ ${#need[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    say "installing ${need[*]} (apt-get)"
     created_policy=
     if [ ! -e /usr/sbin/policy-rc.d ]; then
       # keep the package's postinst from starting the system Docker daemon
@@ -26,11 +41,13 @@ if ! have_all; then
       chmod +x /usr/sbin/policy-rc.d
       created_policy=1
     fi
-    apt-get update
-    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends docker.io docker-registry golang-go ruby tar make curl util-linux ca-certificates
+    apt-get update || say "apt-get update failed"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${need[@]}" || say "apt-get install failed"
     [ -z "$created_policy" ] || rm -f /usr/sbin/policy-rc.d
-  else
-    say "missing tools; as root run: apt-get update && apt-get install -y docker.io docker-registry golang-go ruby make curl"
+    mapfile -t need < <(missing_packages)
+  fi
+  if [ ${#need[@]} -gt 0 ]; then
+    say "missing packages: ${need[*]}; as root run: apt-get update && apt-get install -y ${need[*]}"
     [ "$ci" != true ] || { say "CI=true: a missing component is a failure"; exit 1; }
   fi
 fi

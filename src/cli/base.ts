@@ -15,12 +15,27 @@ export const commonFlags = {
   verbose: Flags.boolean({ char: 'v', summary: 'Show details and timings for every check.' }),
 };
 
+/** --offline for doctor and fix: contact no host at all (also config network.offline). */
+export const offlineFlag = Flags.boolean({ summary: 'Contact no host at all: downloads come from the cache or fail (also network.offline).' });
+
+export const PROFILES = ['build', 'cluster', 'pilot-local', 'network', 'all'];
+
+/**
+ * `--profile all` means every profile except `network`, which contacts hosts
+ * outside the machine and so only runs when named.
+ */
+export function expandProfiles(profiles: string[] | undefined): string[] | undefined {
+  if (!profiles?.includes('all')) return profiles;
+  return [...new Set([...PROFILES.filter((p) => p !== 'all' && p !== 'network'), ...profiles.filter((p) => p === 'network')])];
+}
+
 export function output(): Output {
   const isTTY = Boolean(process.stdout.isTTY && process.stderr.isTTY);
   const color = isTTY && !process.env.NO_COLOR && process.env.TERM !== 'dumb';
+  // The last line of defence: whatever a reporter prints (text, --json, plans) loses URL credentials.
   return {
-    stdout: (s) => process.stdout.write(s),
-    stderr: (s) => process.stderr.write(s),
+    stdout: (s) => process.stdout.write(redact(s, process.env)),
+    stderr: (s) => process.stderr.write(redact(s, process.env)),
     isTTY,
     color,
   };

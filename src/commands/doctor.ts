@@ -1,7 +1,7 @@
 import { istioProject } from '../istio/project.js';
 import { Flags } from '@oclif/core';
 import { allChecks } from '../../checks/index.js';
-import { BaseCommand, commonFlags, reporterFor, splitIds } from '../cli/base.js';
+import { BaseCommand, PROFILES, commonFlags, expandProfiles, offlineFlag, reporterFor, splitIds } from '../cli/base.js';
 import { doctor } from '../engine/run.js';
 
 export default class Doctor extends BaseCommand {
@@ -19,10 +19,11 @@ Exit status: 0 when no check fails (warnings allowed), 1 when a check fails, 2 f
     ...commonFlags,
     only: Flags.string({ summary: 'Run only these check ids (comma-separated or repeated); prerequisites run too.', multiple: true, helpValue: 'ID,...' }),
     profile: Flags.string({
-      summary: 'Which group of checks: build (default), cluster, pilot-local, all. Repeatable.',
+      summary: 'Which group of checks: build (default), cluster, pilot-local, network (opt-in: can the upstreams and mirrors be reached), all. Repeatable.',
       multiple: true,
-      options: ['build', 'cluster', 'pilot-local', 'all'],
+      options: PROFILES,
     }),
+    offline: offlineFlag,
   };
 
   async run(): Promise<void> {
@@ -34,8 +35,9 @@ Exit status: 0 when no check fails (warnings allowed), 1 when a check fails, 2 f
       project: istioProject,
       dir: flags.dir,
       configPath: flags.config,
+      offline: flags.offline,
       only: splitIds(flags.only),
-      profiles: flags.profile,
+      profiles: expandProfiles(flags.profile),
       timeoutMs: flags.timeout ? flags.timeout * 1000 : undefined,
       interactive: Boolean(process.stdin.isTTY && process.stdout.isTTY),
     });

@@ -1,7 +1,7 @@
 import { istioProject } from '../istio/project.js';
 import { Args, Flags } from '@oclif/core';
 import { allChecks } from '../../checks/index.js';
-import { BaseCommand, commonFlags, reporterFor } from '../cli/base.js';
+import { BaseCommand, PROFILES, commonFlags, expandProfiles, offlineFlag, reporterFor } from '../cli/base.js';
 import { askConsent, pickChecks } from '../engine/reporters/prompts.js';
 import { fix } from '../engine/run.js';
 import { sweepTempDir } from '../platform/files.js';
@@ -24,7 +24,8 @@ Exit status: 0 when every selected check passes afterwards, 1 otherwise, 2 for u
     yes: Flags.boolean({ char: 'y', summary: 'Run steps that need consent (sudo, installs) without asking.' }),
     'dry-run': Flags.boolean({ char: 'n', summary: 'Print each plan exactly; change nothing.' }),
     revert: Flags.boolean({ summary: 'Undo what the named checks\' fixes changed (restores backups).' }),
-    profile: Flags.string({ summary: 'With --all: which group of checks (build, cluster, pilot-local, all).', multiple: true, options: ['build', 'cluster', 'pilot-local', 'all'] }),
+    profile: Flags.string({ summary: 'With --all: which group of checks (build, cluster, pilot-local, all).', multiple: true, options: PROFILES }),
+    offline: offlineFlag,
   };
 
   async run(): Promise<void> {
@@ -39,12 +40,13 @@ Exit status: 0 when every selected check passes afterwards, 1 otherwise, 2 for u
       project: istioProject,
       dir: flags.dir,
       configPath: flags.config,
+      offline: flags.offline,
       ids: (argv as string[]).flatMap((a) => a.split(',')).filter(Boolean),
       all: flags.all,
       yes: flags.yes,
       dryRun: flags['dry-run'],
       revert: flags.revert,
-      profiles: flags.profile,
+      profiles: expandProfiles(flags.profile),
       timeoutMs: flags.timeout ? flags.timeout * 1000 : undefined,
       interactive,
       pick: interactive ? pickChecks : undefined,

@@ -7,10 +7,10 @@ import type { Context } from './context.js';
 
 export type Status = 'ok' | 'warn' | 'fail' | 'skip';
 
-export const CATEGORIES = ['toolchain', 'docker', 'repository', 'artifacts', 'workspace', 'cluster'] as const;
+export const CATEGORIES = ['toolchain', 'docker', 'repository', 'artifacts', 'workspace', 'cluster', 'network'] as const;
 export type Category = (typeof CATEGORIES)[number];
 
-export const PROFILES = ['build', 'cluster', 'pilot-local'] as const;
+export const PROFILES = ['build', 'cluster', 'pilot-local', 'network'] as const;
 export type Profile = (typeof PROFILES)[number];
 
 export interface CheckResult {

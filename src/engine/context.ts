@@ -10,6 +10,7 @@ import { createDownloader, type Downloader } from '../platform/download.js';
 import { UsageError } from '../platform/errors.js';
 import { exec as realExec, type Exec, type ExecOptions } from '../platform/exec.js';
 import { resolvePaths, type Paths } from '../platform/paths.js';
+import { proxyEnv } from '../platform/proxy.js';
 
 export type Env = Record<string, string | undefined>;
 
@@ -78,6 +79,8 @@ export interface ContextOptions<P = unknown> {
   interactive?: boolean;
   log?: (line: string) => void;
   isRoot?: boolean;
+  /** --offline: contact no host at all (downloads come from the cache or fail). */
+  offline?: boolean;
 }
 
 async function assertReadableDir(dir: string): Promise<void> {
@@ -107,17 +110,22 @@ export function bindExec(base: Exec, env: Env, signal?: AbortSignal): Exec {
 }
 
 export async function createContext<P = unknown>(opts: ContextOptions<P> = {}): Promise<Context<P>> {
-  const env: Env = opts.env ?? { ...process.env };
+  const given: Env = opts.env ?? { ...process.env };
   const cwd = path.resolve(opts.dir ?? process.cwd());
   await assertReadableDir(cwd);
   const root = opts.project ? await opts.project.findRoot(cwd) : null;
-  const paths = resolvePaths(env);
-  const explicit = opts.configPath ?? env.DEVENV_CONFIG;
+  const paths = resolvePaths(given);
+  const explicit = opts.configPath ?? given.DEVENV_CONFIG;
   const [config, project] = await Promise.all([
     loadConfig({ userConfigDir: paths.config, root, explicit: explicit || undefined }),
-    root && opts.project ? opts.project.read(root, env) : Promise.resolve(null),
+    root && opts.project ? opts.project.read(root, given) : Promise.resolve(null),
   ]);
-  const downloader = createDownloader(config, paths.cache);
+  if (opts.offline) config.network.offline = true;
+  // Offline, `go` may use only the module cache too (go-modules' fix exports go.proxy as GOPROXY).
+  if (config.network.offline) config.go = { ...config.go, proxy: 'off' };
+  // Subprocesses (go, gem) take the same way out as devenv's own requests: config network.proxy becomes HTTPS_PROXY etc.
+  const env = proxyEnv(given, config);
+  const downloader = createDownloader(config, paths.cache, { env, log: opts.log });
   const baseExec = opts.exec ?? realExec;
   const ctx: Context<P> = {
     cwd,

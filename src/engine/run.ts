@@ -6,6 +6,7 @@ import type { Check, TimedResult } from './check.js';
 import { createContext, type Context, type ContextOptions } from './context.js';
 import { runChecks, runFixes, selectChecks, summarizeFixes, type FixOutcome } from './engine.js';
 import { UsageError } from '../platform/errors.js';
+import { networkSummary } from '../platform/proxy.js';
 import { redact } from '../platform/redact.js';
 import type { ReportMeta, Reporter } from './reporters/types.js';
 
@@ -24,6 +25,7 @@ export function meta(ctx: Context, version: string): ReportMeta {
     version,
     root: ctx.root,
     project: ctx.root && ctx.projectKind ? { kind: ctx.projectKind, version: ctx.projectVersion } : null,
+    network: networkSummary(ctx.env, ctx.config),
   };
 }
 

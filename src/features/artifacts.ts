@@ -149,6 +149,7 @@ export async function placeStep(ctx: Context, fetches: Fetch[], copies: Copy[], 
     const tmpDir = await fs.mkdtemp(path.join(os.tmpdir(), `devenv-${opts.label.replace(/\W+/g, '-')}-`));
     try {
       const got = new Map<Fetch, string>();
+      const confirms: (() => Promise<void>)[] = [];
       await Promise.all(
         [...need].map(async (f, i) => {
           const tmp = path.join(tmpDir, `${i}-${path.basename(f.path)}`);
@@ -156,6 +157,7 @@ export async function placeStep(ctx: Context, fetches: Fetch[], copies: Copy[], 
           const how = r.verified === 'first-use' ? 'unverified upstream (no .sha256 published); sha256 recorded for later uses' : `sha256 ${r.verified}`;
           c.log(`${f.name}: ${r.fromCache ? 'from the cache' : `from ${r.urlUsed}`}, ${how}`);
           got.set(f, tmp);
+          confirms.push(() => r.confirm());
         }),
       );
       // Placement in the script's order: later copies to the same path win, as they do in the script.
@@ -169,6 +171,8 @@ export async function placeStep(ctx: Context, fetches: Fetch[], copies: Copy[], 
           for (const dest of f.copies) if (!(await exists(dest))) await copyAtomic(f.path, dest, opts.mode(f));
         }
       }
+      // Every artifact extracted and placed: only now may a first-use sha256 be recorded (a bad response never poisons the cache).
+      for (const confirm of confirms) await confirm();
       for (const cp of copies) {
         if (!(await exists(cp.from))) continue;
         if (await sameFile(cp.from, cp.to)) continue;

@@ -22,19 +22,24 @@ export async function inspectImage(ctx: Context, ref: string): Promise<LocalImag
   return { id: JSON.parse(id), repoTags: JSON.parse(tags) ?? [], repoDigests: JSON.parse(digests) ?? [] };
 }
 
+/** Pulls are made by the daemon, which does not read the shell's HTTPS_PROXY. */
+export const DAEMON_PROXY_HINT =
+  'The Docker daemon pulls with its own network settings, not your shell\'s HTTPS_PROXY: give it a proxy ("proxies" in /etc/docker/daemon.json, or a systemd drop-in setting HTTPS_PROXY for docker.service), restart it, then run the fix again.';
+
 export function dockerError(what: string, stderr: string): DevenvError {
   const msg = stderr.trim().split('\n').filter(Boolean).slice(-1)[0] ?? 'failed';
   const hint: string[] = [];
   if (/Cannot connect to the Docker daemon|connection refused|no such file/i.test(msg)) hint.push('The Docker daemon went away: devenv doctor --only docker-daemon');
   if (/no space left on device/i.test(msg)) hint.push('The disk is full: free space (docker system df shows what images use), then run the fix again.');
   if (/manifest unknown|not found|does not exist|pull access denied/i.test(msg)) hint.push('The mirror has no such image: check mirrors.images in the devenv config.');
+  if (/i\/o timeout|TLS handshake timeout|deadline exceeded|Client\.Timeout|proxyconnect/i.test(msg)) hint.push(DAEMON_PROXY_HINT);
   return new DevenvError(`${what}: ${msg}`, { suggestions: hint });
 }
 
 export async function pull(ctx: Context, ref: string, timeoutMs?: number): Promise<void> {
   ctx.log(`pulling ${ref}`);
   const r = await ctx.exec('docker', ['pull', ref], { timeoutMs });
-  if (r.timedOut) throw new DevenvError(`docker pull ${ref}: no answer within ${Math.round((timeoutMs ?? 0) / 1000)}s`);
+  if (r.timedOut) throw new DevenvError(`docker pull ${ref}: no answer within ${Math.round((timeoutMs ?? 0) / 1000)}s`, { suggestions: [DAEMON_PROXY_HINT] });
   if (!r.ok) throw dockerError(`docker pull ${ref}`, r.stderr || r.stdout);
 }
 

@@ -2,8 +2,8 @@
  * Configuration: discovered in layers (user, repo, explicit), validated with
  * zod so that an unknown key or a wrong type names the file and the key.
  */
+import fs from 'node:fs/promises';
 import path from 'node:path';
-import { lilconfig, type Loader } from 'lilconfig';
 import type { z as Z } from 'zod';
 import { ConfigError, DevenvError } from './errors.js';
 import { readTextCapped } from './files.js';
@@ -27,7 +27,23 @@ function buildSchema(z: typeof Z) {
       })
       .partial()
       .strict(),
-    prefer: z.enum(['upstream', 'mirror']),
+    prefer: z.enum(['upstream', 'mirror', 'mirror-only']),
+    network: z
+      .object({
+        /** proxy for every request (https and http unless httpProxy is set); overrides HTTPS_PROXY/HTTP_PROXY */
+        proxy: z.string().min(1),
+        httpProxy: z.string().min(1),
+        /** hosts that go direct, as NO_PROXY (list or comma-separated string) */
+        noProxy: z.union([z.array(z.string()), z.string()]),
+        /** like --offline: contact no host at all */
+        offline: z.boolean(),
+        /** per-host timeout of `doctor --profile network` */
+        reachTimeoutMs: z.number().int().positive(),
+        /** the upstream URLs `doctor --profile network` probes (replaces the built-in list) */
+        upstreams: z.array(z.string().url()),
+      })
+      .partial()
+      .strict(),
     checks: z
       .object({
         disable: z.array(z.string()),
@@ -35,7 +51,7 @@ function buildSchema(z: typeof Z) {
       })
       .partial()
       .strict(),
-    profiles: z.array(z.enum(['build', 'cluster', 'pilot-local', 'all'])),
+    profiles: z.array(z.enum(['build', 'cluster', 'pilot-local', 'network', 'all'])),
     go: z
       .object({
         version: z.string().regex(/^\d+\.\d+(\.\d+)?$/, 'expected a Go version such as 1.13 or 1.13.15'),
@@ -59,6 +75,8 @@ function buildSchema(z: typeof Z) {
         upstreamTimeoutMs: z.number().int().positive(),
         timeoutMs: z.number().int().positive(),
         retries: z.number().int().min(0).max(10),
+        /** largest artifact devenv downloads, in bytes */
+        maxBytes: z.number().int().positive(),
       })
       .partial()
       .strict(),
@@ -103,14 +121,15 @@ export type ConfigFile = Z.infer<ReturnType<typeof buildSchema>>;
 
 export interface Config {
   mirrors: { urls: Record<string, string>; images: Record<string, string> };
-  prefer: 'upstream' | 'mirror';
+  prefer: 'upstream' | 'mirror' | 'mirror-only';
+  network: { proxy?: string; httpProxy?: string; noProxy?: string[] | string; offline: boolean; reachTimeoutMs: number; upstreams?: string[] };
   checks: { disable: string[]; timeoutMs: number };
   profiles: string[];
   go: NonNullable<ConfigFile['go']>;
   gem: NonNullable<ConfigFile['gem']>;
   checksums: Record<string, string>;
   images: { digests: Record<string, string>; upstreamTimeoutMs: number };
-  download: { upstreamTimeoutMs: number; timeoutMs: number; retries: number };
+  download: { upstreamTimeoutMs: number; timeoutMs: number; retries: number; maxBytes: number };
   fix: { timeoutMs: number; commandTimeoutMs: number };
   docker: NonNullable<ConfigFile['docker']>;
   pilot: NonNullable<ConfigFile['pilot']>;
@@ -124,13 +143,14 @@ export function defaultConfig(): Config {
   return {
     mirrors: { urls: {}, images: { ...DEFAULT_IMAGE_MIRRORS } },
     prefer: 'upstream',
+    network: { offline: false, reachTimeoutMs: 3_000 },
     checks: { disable: [], timeoutMs: 10_000 },
     profiles: ['build'],
     go: {},
     gem: {},
     checksums: {},
     images: { digests: {}, upstreamTimeoutMs: 15_000 },
-    download: { upstreamTimeoutMs: 5_000, timeoutMs: 30_000, retries: 3 },
+    download: { upstreamTimeoutMs: 5_000, timeoutMs: 30_000, retries: 3, maxBytes: 4 * 1024 ** 3 },
     fix: { timeoutMs: 30 * 60_000, commandTimeoutMs: 20 * 60_000 },
     docker: {},
     pilot: {},
@@ -207,6 +227,7 @@ function merge(base: Config, layer: ConfigFile, file: string): Config {
   if (layer.mirrors?.urls) out.mirrors.urls = { ...out.mirrors.urls, ...layer.mirrors.urls };
   if (layer.mirrors?.images) out.mirrors.images = { ...out.mirrors.images, ...layer.mirrors.images };
   if (layer.prefer) out.prefer = layer.prefer;
+  if (layer.network) out.network = { ...out.network, ...layer.network };
   if (layer.checks?.disable) out.checks.disable = layer.checks.disable;
   if (layer.checks?.timeoutMs) out.checks.timeoutMs = layer.checks.timeoutMs;
   if (layer.profiles) out.profiles = layer.profiles;
@@ -223,16 +244,24 @@ function merge(base: Config, layer: ConfigFile, file: string): Config {
   return out;
 }
 
-const loader: Loader = async (filepath, content) => ({ __file: filepath, __text: content });
-
+/**
+ * The first of `searchPlaces` that exists in `dir`. Only existence is tested
+ * here: a file that exists but cannot be read is returned, so that loading it
+ * fails with an error naming it (exit 2) instead of being taken for absent.
+ */
 async function discover(dir: string, searchPlaces: string[]): Promise<string | undefined> {
-  const found = await lilconfig('devenv', {
-    searchPlaces,
-    stopDir: dir,
-    loaders: { '.json': loader, '.yaml': loader, '.yml': loader, noExt: loader },
-    ignoreEmptySearchPlaces: false,
-  }).search(dir);
-  return found?.filepath;
+  for (const place of searchPlaces) {
+    const file = path.join(dir, place);
+    try {
+      await fs.lstat(file);
+      return file;
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR') continue;
+      throw new ConfigError(file, `cannot read: ${code ?? String(err)}`);
+    }
+  }
+  return undefined;
 }
 
 export const USER_CONFIG_FILES = ['config.json', 'config.yaml', 'config.yml'];
@@ -249,10 +278,10 @@ export async function loadConfig(opts: {
 }): Promise<Config> {
   let config = defaultConfig();
   const files: string[] = [];
-  const user = await discover(opts.userConfigDir, USER_CONFIG_FILES).catch(() => undefined);
+  const user = await discover(opts.userConfigDir, USER_CONFIG_FILES);
   if (user) files.push(user);
   if (opts.root) {
-    const repo = await discover(opts.root, REPO_CONFIG_FILES).catch(() => undefined);
+    const repo = await discover(opts.root, REPO_CONFIG_FILES);
     if (repo) files.push(repo);
   }
   if (opts.explicit) files.push(path.resolve(opts.explicit));

@@ -7,15 +7,20 @@
  * shared by every checkout, so the same artifact is downloaded once.
  */
 import { createHash, randomBytes, type Hash } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import fs from 'node:fs/promises';
+import type { Agent } from 'node:http';
 import path from 'node:path';
+import { createCache, hashFile, type CacheEntry, type Verification } from './cache.js';
 import type { Config } from './config.js';
 import { DevenvError, errorMessage } from './errors.js';
 import { onAbort as subscribeAbort } from './abort.js';
 import { sweepLitter } from './files.js';
-import { candidateUrls } from './mirrors.js';
+import { candidateUrls, describeRule, forbiddenUpstream, mirrorRule } from './mirrors.js';
+import { proxyFor, proxySettings, type ProxySettings } from './proxy.js';
 import { redactUrl } from './redact.js';
+
+export type { CacheEntry, Verification } from './cache.js';
 
 export interface Progress {
   url: string;
@@ -50,19 +55,9 @@ export interface DownloadOptions {
   onProgress?: (p: Progress) => void;
   /** Use and fill the shared cache (default true when a cache dir is configured). */
   cache?: boolean;
+  /** Largest artifact accepted; default config download.maxBytes. */
+  maxBytes?: number;
 }
-
-export type Verification =
-  /** against a sha256 the caller passed (e.g. the Go download index) */
-  | 'expected'
-  /** against `checksums` in the devenv config */
-  | 'pinned'
-  /** against the `.sha256` published beside the artifact */
-  | 'published'
-  /** against the sha256 recorded when it was first downloaded (no upstream checksum exists) */
-  | 'recorded'
-  /** first download, nothing to verify against: its sha256 is now recorded */
-  | 'first-use';
 
 export interface DownloadResult {
   path: string;
@@ -72,6 +67,12 @@ export interface DownloadResult {
   urlUsed: string;
   verified: Verification;
   fromCache: boolean;
+  /**
+   * Call once the artifact proved usable (it extracted, the binary ran). Only
+   * then is a first-use sha256 recorded: a bad first response is never
+   * remembered as the truth. A no-op for artifacts verified otherwise.
+   */
+  confirm(): Promise<void>;
 }
 
 export interface Downloader {
@@ -80,16 +81,36 @@ export interface Downloader {
   fetchText(url: string, opts?: FetchTextOptions): Promise<{ text: string; urlUsed: string }>;
   /** What the cache knows about an upstream URL (its recorded sha256), without any network. */
   recorded(url: string): Promise<CacheEntry | undefined>;
+  /** Whether `url` answers (any HTTP status) within `timeoutMs`, through the proxy in effect and the same rules. */
+  probe(url: string, opts: { timeoutMs: number; signal?: AbortSignal }): Promise<ProbeResult>;
+}
+
+export interface ProbeResult {
+  url: string;
+  /** The HTTP status when the host answered. */
+  status?: number;
+  error?: string;
+  /** Refused by --offline or mirror-only: nothing was sent. */
+  refused?: boolean;
+  /** The proxy used (redacted), or undefined when direct. */
+  via?: string;
+  ms: number;
 }
 
 export interface FetchTextOptions {
   signal?: AbortSignal;
+  /** Largest body accepted (default 64 MiB, an index; a .sha256 is read with 1 MiB). */
+  maxBytes?: number;
   headers?: Record<string, string>;
   /** Sent only to `url`'s own origin, never to a mirror. */
   authHeaders?: Record<string, string>;
 }
 
 const MiB = 1024 * 1024;
+/** Caps on text responses: a checksum file, an index. */
+export const CHECKSUM_MAX_BYTES = MiB;
+export const INDEX_MAX_BYTES = 64 * MiB;
+const MAX_REDIRECTS = 10;
 
 function human(bytes: number): string {
   return bytes >= MiB ? `${(bytes / MiB).toFixed(1)} MiB` : `${Math.round(bytes / 1024)} KiB`;
@@ -118,26 +139,60 @@ export function progressLogger(log: (line: string) => void, label: string, every
   };
 }
 
-/** The headers for one candidate URL: credentials only for the upstream origin. */
-function headersFor(candidate: string, upstream: string, opts: { headers?: Record<string, string>; authHeaders?: Record<string, string> }) {
-  let same = false;
-  try {
-    same = new URL(candidate).origin === new URL(upstream).origin;
-  } catch {
-    same = false;
-  }
-  return { ...opts.headers, ...(same ? opts.authHeaders : {}) };
+function originOf(u: URL): string {
+  return `${u.protocol}//${u.host}`.toLowerCase();
 }
 
-export interface CacheEntry {
-  sha256: string;
-  verified: Verification;
-  bytes: number;
+/**
+ * One URL to request: its userinfo moved out of the URL into an Authorization
+ * header bound to that URL's exact origin (scheme, host, port), plus the
+ * caller's credentials when the URL is on the upstream's own origin.
+ */
+interface Target {
+  url: URL;
+  /** Shown in messages: credentials redacted. */
+  shown: string;
+  /** Headers sent only while a request stays on `authOrigin`. */
+  auth: Record<string, string>;
+  authOrigin: string;
+  /** The mirror rule that produced this URL, for messages. */
+  rule?: [string, string];
+}
+
+function targetFor(candidate: string, upstream: string, config: Config, authHeaders?: Record<string, string>): Target {
+  const url = new URL(candidate);
+  const auth: Record<string, string> = {};
+  let up: URL | undefined;
+  try {
+    up = new URL(upstream);
+  } catch {
+    up = undefined;
+  }
+  if (up && originOf(up) === originOf(url)) Object.assign(auth, authHeaders);
+  if (url.username || url.password) {
+    const user = decodeURIComponent(url.username);
+    const pass = decodeURIComponent(url.password);
+    auth.authorization = `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}`;
+    url.username = '';
+    url.password = '';
+  }
+  const rule = candidate !== upstream ? mirrorRule(upstream, config) : undefined;
+  return { url, shown: redactUrl(candidate), auth, authOrigin: originOf(url), rule };
+}
+
+function describeFailures(what: string, attempts: Attempt[]): DevenvError {
+  const lines = attempts.map((a) => `${a.url}: ${a.error}${a.rule ? ` [mirror from ${describeRule(a.rule)}]` : ''}`);
+  return new DevenvError(`could not download ${what}: ${lines.join('; ')}`, {
+    suggestions: attempts.some((a) => a.rule)
+      ? ['Check that the mirror serves this path, or correct the rule under "mirrors.urls" in the devenv config.']
+      : ['Check the network (and HTTPS_PROXY/NO_PROXY), or add a mirror under "mirrors.urls" in the devenv config.'],
+  });
 }
 
 interface Attempt {
   url: string;
   error: string;
+  rule?: [string, string];
 }
 
 class HttpError extends Error {
@@ -149,12 +204,8 @@ class HttpError extends Error {
   }
 }
 
-function describeFailures(what: string, attempts: Attempt[]): DevenvError {
-  const lines = attempts.map((a) => `${redactUrl(a.url)}: ${a.error}`);
-  return new DevenvError(`could not download ${what}: ${lines.join('; ')}`, {
-    suggestions: ['Check the network, or add a mirror under "mirrors.urls" in the devenv config.'],
-  });
-}
+/** A request devenv refused to make (offline, mirror-only): never retried, never worked around. */
+export class NetworkPolicyError extends DevenvError {}
 
 const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve) => {
@@ -167,104 +218,131 @@ export function parseChecksumFile(text: string): string | undefined {
   return /\b([a-f0-9]{64})\b/i.exec(text)?.[1]?.toLowerCase();
 }
 
-async function hashFile(file: string): Promise<string> {
-  const h = createHash('sha256');
-  for await (const chunk of createReadStream(file)) h.update(chunk as Buffer);
-  return h.digest('hex');
+export interface DownloaderOptions {
+  /** The environment proxies are read from (HTTPS_PROXY, HTTP_PROXY, NO_PROXY). */
+  env?: Record<string, string | undefined>;
+  /** Where cache repairs are reported. */
+  log?: (line: string) => void;
 }
 
-async function exists(p: string): Promise<boolean> {
-  try {
-    await fs.access(p);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** The cache: blobs by sha256, and an index from upstream URL to sha256. */
-function createCache(dir: string | undefined) {
-  const indexFile = dir ? path.join(dir, 'downloads.json') : undefined;
-  const blob = (sha: string) => path.join(dir!, 'blobs', 'sha256', sha);
-  let lock: Promise<unknown> = Promise.resolve();
-  async function readIndex(): Promise<Record<string, CacheEntry>> {
-    if (!indexFile) return {};
-    try {
-      return JSON.parse(await fs.readFile(indexFile, 'utf8')) as Record<string, CacheEntry>;
-    } catch {
-      return {};
-    }
-  }
-  return {
-    enabled: Boolean(dir),
-    async get(url: string): Promise<CacheEntry | undefined> {
-      return (await readIndex())[url];
-    },
-    async blobFor(sha: string): Promise<string | undefined> {
-      return dir && (await exists(blob(sha))) ? blob(sha) : undefined;
-    },
-    /** Records url → sha and stores a copy of the file as a blob. */
-    async put(url: string, file: string, entry: CacheEntry): Promise<void> {
-      if (!dir || !indexFile) return;
-      const run = async () => {
-        const target = blob(entry.sha256);
-        await fs.mkdir(path.dirname(target), { recursive: true });
-        if (!(await exists(target))) {
-          const tmp = `${target}.${randomBytes(4).toString('hex')}.part`;
-          await fs.copyFile(file, tmp);
-          await fs.chmod(tmp, 0o444).catch(() => {});
-          await fs.rename(tmp, target);
-        }
-        const index = await readIndex();
-        const prior = index[url];
-        // A checksum from upstream beats one merely recorded on first use.
-        if (!prior || prior.verified === 'first-use' || prior.sha256 === entry.sha256) index[url] = entry;
-        const tmpIndex = `${indexFile}.${randomBytes(4).toString('hex')}.part`;
-        await fs.writeFile(tmpIndex, JSON.stringify(index, null, 2) + '\n');
-        await fs.rename(tmpIndex, indexFile);
-      };
-      const next = lock.then(run, run);
-      lock = next.catch(() => {});
-      await next;
-    },
-  };
-}
-
-export function createDownloader(config: Config, cacheDir?: string): Downloader {
-  const cache = createCache(cacheDir);
+export function createDownloader(config: Config, cacheDir?: string, dopts: DownloaderOptions = {}): Downloader {
+  const log = dopts.log ?? (() => {});
+  const cache = createCache(cacheDir, log);
   const retries = config.download.retries;
+  const offline = config.network.offline;
+  const proxies: ProxySettings = proxySettings(dopts.env ?? {}, config);
+  const agents = new Map<string, Promise<Agent>>();
   const firstTimeout = (i: number, n: number) =>
     i === 0 && n > 1 && config.prefer === 'upstream' ? config.download.upstreamTimeoutMs : config.download.timeoutMs;
 
-  /** A GET whose headers must arrive within `timeoutMs`; the returned controller aborts the body. */
-  async function get(url: string, timeoutMs: number, opts: { signal?: AbortSignal; headers?: Record<string, string> }) {
+  function agentFor(url: URL): Promise<Agent> | undefined {
+    const proxy = proxyFor(url, proxies);
+    if (!proxy) return undefined;
+    const key = `${url.protocol} ${proxy}`;
+    let a = agents.get(key);
+    if (!a) {
+      a =
+        url.protocol === 'https:'
+          ? import('https-proxy-agent').then(({ HttpsProxyAgent }) => new HttpsProxyAgent(proxy, { keepAlive: false }) as unknown as Agent)
+          : import('http-proxy-agent').then(({ HttpProxyAgent }) => new HttpProxyAgent(proxy, { keepAlive: false }) as unknown as Agent);
+      agents.set(key, a);
+    }
+    return a;
+  }
+
+  /** Refuses what --offline and prefer=mirror-only forbid, before any socket is opened. */
+  function guard(url: URL, shown: string): void {
+    if (offline) {
+      throw new NetworkPolicyError(`offline: not contacting ${shown} (--offline or network.offline)`, {
+        suggestions: ['Run once without --offline to fetch it into the download cache.'],
+      });
+    }
+    const rule = forbiddenUpstream(url.href, config);
+    if (rule) {
+      throw new NetworkPolicyError(`prefer "mirror-only": not contacting ${shown}, an upstream host with a mirror rule (${describeRule(rule)})`, {
+        suggestions: ['Add a mirrors.urls rule for this URL, or set prefer to "mirror" to allow the upstream.'],
+      });
+    }
+  }
+
+  /**
+   * A GET whose headers must arrive within `timeoutMs`, through the proxy in
+   * effect, following redirects itself: credentials go only to their own
+   * origin, so a redirect to another host, port or scheme drops them.
+   */
+  async function get(t: Target, timeoutMs: number, opts: { signal?: AbortSignal; headers?: Record<string, string> }) {
     const { default: fetch } = await import('node-fetch');
     const ctl = new AbortController();
     const onAbort = () => ctl.abort();
     subscribeAbort(opts.signal, onAbort); // one listener per signal, however many requests (no MaxListenersExceededWarning)
     const timer = setTimeout(() => ctl.abort(), timeoutMs);
+    let url = t.url;
+    let shown = t.shown;
     try {
-      const res = await fetch(url, { signal: ctl.signal, headers: opts.headers, redirect: 'follow', compress: false });
-      return { res, ctl };
+      for (let hop = 0; ; hop++) {
+        guard(url, shown);
+        const sameOrigin = originOf(url) === t.authOrigin;
+        const headers = { ...opts.headers, ...(sameOrigin ? t.auth : {}) };
+        const agent = agentFor(url);
+        const res = await fetch(url.href, { signal: ctl.signal, headers, redirect: 'manual', compress: false, agent: agent ? await agent : undefined });
+        const location = res.headers.get('location');
+        if (res.status >= 300 && res.status < 400 && res.status !== 304 && location) {
+          await res.arrayBuffer().catch(() => undefined);
+          if (hop >= MAX_REDIRECTS) throw new Error(`more than ${MAX_REDIRECTS} redirects`);
+          url = new URL(location, url);
+          shown = redactUrl(url.href);
+          continue;
+        }
+        return { res, ctl, finalUrl: shown };
+      }
     } catch (err) {
+      if (err instanceof NetworkPolicyError) throw err;
       if (ctl.signal.aborted && !opts.signal?.aborted) throw new Error(`no response within ${Math.round(timeoutMs / 1000)}s`);
-      throw new Error(errorMessage(err));
+      throw new Error(redactUrl(errorMessage(err)));
     } finally {
       clearTimeout(timer);
+      opts.signal?.removeEventListener('abort', onAbort);
     }
+  }
+
+  async function readCapped(body: AsyncIterable<Buffer> | null, max: number, what: string): Promise<string> {
+    const chunks: Buffer[] = [];
+    let n = 0;
+    if (!body) return '';
+    for await (const chunk of body) {
+      n += chunk.length;
+      if (n > max) throw new Error(`response larger than ${human(max)}: refused (${what})`);
+      chunks.push(chunk);
+    }
+    return Buffer.concat(chunks).toString('utf8');
   }
 
   async function fetchText(url: string, opts: FetchTextOptions = {}) {
     const urls = candidateUrls(url, config);
     const attempts: Attempt[] = [];
+    const max = opts.maxBytes ?? INDEX_MAX_BYTES;
     for (const [i, u] of urls.entries()) {
+      const t = targetFor(u, url, config, opts.authHeaders);
       try {
-        const { res } = await get(u, firstTimeout(i, urls.length), { signal: opts.signal, headers: headersFor(u, url, opts) });
-        if (!res.ok) throw new HttpError(res.status, res.statusText);
-        return { text: await res.text(), urlUsed: u };
+        const { res, ctl } = await get(t, firstTimeout(i, urls.length), { signal: opts.signal, headers: opts.headers });
+        if (!res.ok) {
+          ctl.abort();
+          throw new HttpError(res.status, res.statusText);
+        }
+        const declared = Number(res.headers.get('content-length'));
+        if (declared > max) {
+          ctl.abort();
+          throw new Error(`response of ${human(declared)} is larger than ${human(max)}: refused`);
+        }
+        try {
+          return { text: await readCapped(res.body as AsyncIterable<Buffer> | null, max, t.shown), urlUsed: t.shown };
+        } finally {
+          ctl.abort();
+        }
       } catch (err) {
         if (opts.signal?.aborted) throw err;
-        attempts.push({ url: u, error: errorMessage(err) });
+        if (err instanceof NetworkPolicyError && urls.length === 1) throw err;
+        attempts.push({ url: t.shown, error: errorMessage(err), rule: t.rule });
       }
     }
     throw describeFailures(redactUrl(url), attempts);
@@ -274,25 +352,31 @@ export function createDownloader(config: Config, cacheDir?: string): Downloader 
    * Streams one URL into `tmp`, resuming with Range after an interruption
    * (when the server answers 206) or restarting (when it answers 200).
    */
-  async function transfer(u: string, tmp: string, timeoutMs: number, opts: DownloadOptions): Promise<{ sha256: string; bytes: number }> {
+  async function transfer(t: Target, tmp: string, timeoutMs: number, opts: DownloadOptions): Promise<{ sha256: string; bytes: number }> {
     let hash: Hash = createHash('sha256');
     let have = 0;
     let lastError = '';
+    const max = opts.maxBytes ?? config.download.maxBytes;
     const started = Date.now();
     for (let attempt = 0; attempt <= retries; attempt++) {
       if (attempt > 0) await sleep(Math.min(200 * 2 ** (attempt - 1), 3000), opts.signal);
       if (opts.signal?.aborted) throw new Error('aborted');
-      const headers = { ...headersFor(u, opts.url, opts), ...(have > 0 ? { range: `bytes=${have}-` } : {}) };
+      const headers = { ...opts.headers, ...(have > 0 ? { range: `bytes=${have}-` } : {}) };
       let res;
       let ctl: AbortController;
       try {
-        ({ res, ctl } = await get(u, timeoutMs, { signal: opts.signal, headers }));
+        ({ res, ctl } = await get(t, timeoutMs, { signal: opts.signal, headers }));
       } catch (err) {
+        if (err instanceof NetworkPolicyError) throw err;
         lastError = errorMessage(err);
         continue;
       }
-      if (res.status >= 400 && res.status < 500) throw new HttpError(res.status, res.statusText); // not worth retrying
+      if (res.status >= 400 && res.status < 500) {
+        ctl.abort();
+        throw new HttpError(res.status, res.statusText); // not worth retrying
+      }
       if (!res.ok || !res.body) {
+        ctl.abort();
         lastError = `HTTP ${res.status} ${res.statusText}`.trim();
         continue;
       }
@@ -304,6 +388,10 @@ export function createDownloader(config: Config, cacheDir?: string): Downloader 
         hash = createHash('sha256');
         have = 0;
       }
+      if (total !== undefined && total > max) {
+        ctl.abort();
+        throw new TooLarge(`${t.shown} is ${human(total)}, larger than the ${human(max)} limit (download.maxBytes)`);
+      }
       const out = createWriteStream(tmp, { flags: have > 0 ? 'a' : 'w', mode: 0o600 });
       let idle = setTimeout(() => ctl.abort(), config.download.timeoutMs);
       try {
@@ -312,20 +400,25 @@ export function createDownloader(config: Config, cacheDir?: string): Downloader 
           idle = setTimeout(() => ctl.abort(), config.download.timeoutMs);
           hash.update(chunk);
           have += chunk.length;
+          if (have > max) {
+            ctl.abort();
+            throw new TooLarge(`${t.shown} sent more than the ${human(max)} limit (download.maxBytes); the transfer was stopped`);
+          }
           if (!out.write(chunk)) await new Promise<void>((r) => out.once('drain', () => r()));
           const secs = (Date.now() - started) / 1000;
           const rate = secs > 0 ? have / secs : undefined;
-          opts.onProgress?.({ url: u, bytes: have, total, rate, etaSeconds: total && rate ? (total - have) / rate : undefined });
+          opts.onProgress?.({ url: t.shown, bytes: have, total, rate, etaSeconds: total && rate ? (total - have) / rate : undefined });
         }
         if (total !== undefined && have < total) throw new Error(`transfer interrupted after ${have} of ${total} bytes`);
         return { sha256: hash.digest('hex'), bytes: have };
       } catch (err) {
-        if (opts.signal?.aborted) throw err;
+        if (opts.signal?.aborted || err instanceof TooLarge) throw err;
         lastError = ctl.signal.aborted
           ? `transfer stalled (no data for ${Math.round(config.download.timeoutMs / 1000)}s)`
           : `transfer interrupted after ${have}${total !== undefined ? ` of ${total}` : ''} bytes`;
       } finally {
         clearTimeout(idle);
+        ctl.abort();
         await new Promise<void>((resolve) => out.end(() => resolve()));
       }
     }
@@ -336,6 +429,8 @@ export function createDownloader(config: Config, cacheDir?: string): Downloader 
     await fs.chmod(tmp, opts.mode ?? 0o644);
     await fs.rename(tmp, opts.dest);
   }
+
+  const noop = async () => {};
 
   async function download(opts: DownloadOptions): Promise<DownloadResult> {
     const useCache = opts.cache !== false && cache.enabled;
@@ -348,9 +443,10 @@ export function createDownloader(config: Config, cacheDir?: string): Downloader 
     else if (record) [expected, verified] = [record.sha256, record.verified === 'first-use' ? 'recorded' : record.verified];
     else {
       let published: string | undefined;
-      if (opts.publishedChecksum) {
+      if (opts.publishedChecksum && !offline) {
         try {
-          published = parseChecksumFile((await fetchText(`${opts.url}.sha256`, { signal: opts.signal, headers: opts.headers, authHeaders: opts.authHeaders })).text);
+          const r = await fetchText(`${opts.url}.sha256`, { signal: opts.signal, headers: opts.headers, authHeaders: opts.authHeaders, maxBytes: CHECKSUM_MAX_BYTES });
+          published = parseChecksumFile(r.text);
         } catch (err) {
           if (opts.signal?.aborted) throw err;
         }
@@ -373,29 +469,51 @@ export function createDownloader(config: Config, cacheDir?: string): Downloader 
         const sum = await hashFile(tmp);
         if (sum === expected) {
           await place(tmp, opts);
-          return { path: opts.dest, sha256: sum, bytes: st.size, urlUsed: 'cache', verified, fromCache: true };
+          return { path: opts.dest, sha256: sum, bytes: st.size, urlUsed: 'cache', verified, fromCache: true, confirm: noop };
         }
         await fs.rm(tmp, { force: true }); // a corrupt blob: download again
+      }
+      if (offline) {
+        throw new NetworkPolicyError(`offline: ${redactUrl(opts.url)} is not in the download cache (--offline or network.offline)`, {
+          suggestions: ['Run the same fix once without --offline to fetch it into the cache.'],
+        });
       }
       // 2. The network: upstream and mirrors in `prefer` order.
       const urls = candidateUrls(opts.url, config);
       const attempts: Attempt[] = [];
       for (const [i, u] of urls.entries()) {
+        const t = targetFor(u, opts.url, config, opts.authHeaders);
         try {
-          const got = await transfer(u, tmp, firstTimeout(i, urls.length), opts);
+          const got = await transfer(t, tmp, firstTimeout(i, urls.length), opts);
           if (expected && got.sha256 !== expected) {
-            throw new DevenvError(
-              `sha256 mismatch for ${redactUrl(u)}: expected ${expected} (${verified}), got ${got.sha256}; the file was not kept`,
-            );
+            const recover =
+              verified === 'recorded'
+                ? ` The expected sha256 was recorded on the first download of ${redactUrl(opts.url)}; if the upstream artifact really changed, forget that record with \`devenv cache clear ${redactUrl(opts.url)}\` and run the fix again.`
+                : '';
+            throw new DevenvError(`sha256 mismatch for ${t.shown}: expected ${expected} (${verified}), got ${got.sha256}; the file was not kept.${recover}`);
           }
-          if (useCache) await cache.put(opts.url, tmp, { sha256: got.sha256, verified: verified === 'first-use' ? 'first-use' : verified, bytes: got.bytes });
+          let confirm = noop;
+          if (useCache && verified === 'first-use') {
+            // The bytes are kept, but the record waits until the caller proved the artifact usable.
+            await cache.storeBlob(tmp, got.sha256);
+            let done = false;
+            confirm = async () => {
+              if (done) return;
+              done = true;
+              await cache.put(opts.url, undefined, { sha256: got.sha256, verified: 'first-use', bytes: got.bytes });
+            };
+          } else if (useCache) {
+            await cache.put(opts.url, tmp, { sha256: got.sha256, verified, bytes: got.bytes });
+          }
           await place(tmp, opts);
-          return { path: opts.dest, sha256: got.sha256, bytes: got.bytes, urlUsed: u, verified, fromCache: false };
+          return { path: opts.dest, sha256: got.sha256, bytes: got.bytes, urlUsed: t.shown, verified, fromCache: false, confirm };
         } catch (err) {
           await fs.rm(tmp, { force: true });
           if (opts.signal?.aborted) throw err;
-          if (err instanceof DevenvError) throw err; // a checksum mismatch is never papered over by another source
-          attempts.push({ url: u, error: errorMessage(err) });
+          if (err instanceof DevenvError && !(err instanceof NetworkPolicyError)) throw err; // a checksum mismatch is never papered over by another source
+          if (err instanceof TooLarge) throw new DevenvError(err.message, { suggestions: ['Raise download.maxBytes in the devenv config if this artifact is really that large.'] });
+          if (err instanceof NetworkPolicyError && urls.length === 1) throw err;
+          attempts.push({ url: t.shown, error: errorMessage(err), rule: t.rule });
         }
       }
       throw describeFailures(redactUrl(opts.url), attempts);
@@ -404,7 +522,21 @@ export function createDownloader(config: Config, cacheDir?: string): Downloader 
     }
   }
 
-  return { download, fetchText, recorded: (url) => (cache.enabled ? cache.get(url) : Promise.resolve(undefined)) };
+  async function probe(url: string, opts: { timeoutMs: number; signal?: AbortSignal }): Promise<ProbeResult> {
+    const started = Date.now();
+    const t = targetFor(url, url, config);
+    const p = proxyFor(t.url, proxies);
+    const via = p ? redactUrl(p) : undefined;
+    try {
+      const { res, ctl } = await get(t, opts.timeoutMs, { signal: opts.signal });
+      ctl.abort();
+      return { url: t.shown, status: res.status, via, ms: Date.now() - started };
+    } catch (err) {
+      return { url: t.shown, error: errorMessage(err), refused: err instanceof NetworkPolicyError, via, ms: Date.now() - started };
+    }
+  }
+
+  return { download, fetchText, probe, recorded: (url) => (cache.enabled ? cache.get(url) : Promise.resolve(undefined)) };
 }
 
 /**
@@ -421,3 +553,7 @@ export async function seedCache(cacheDir: string, url: string, file: string, sha
   const kind: Verification = verified === 'recorded' ? 'first-use' : verified;
   await createCache(cacheDir).put(url, file, { sha256: actual, verified: kind, bytes: size });
 }
+class TooLarge extends Error {}
+
+/** The cache alone (for `devenv cache verify|clear`). */
+export { createCache } from './cache.js';

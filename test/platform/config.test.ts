@@ -99,3 +99,19 @@ describe('mirrors', () => {
     assert.equal(mirrorImage('docker.io/istio/base:1.4', config), undefined);
   });
 });
+
+describe('unreadable config files (issue 9)', () => {
+  it('a repo config path that exists but cannot be read as a file is an error naming it (exit 2), not "absent"', async () => {
+    const dir = await tempDir('devenv-cfg-');
+    try {
+      // A directory where the file should be reads as EISDIR even for root.
+      await fs.mkdir(path.join(dir, '.devenvrc.json'));
+      await assert.rejects(
+        loadConfig({ userConfigDir: path.join(dir, 'none'), root: dir }),
+        (e: unknown) => e instanceof ConfigError && e.exitCode === 2 && e.message.startsWith(`${path.join(dir, '.devenvrc.json')}: cannot read`),
+      );
+    } finally {
+      await rmrf(dir);
+    }
+  });
+});

@@ -83,7 +83,7 @@ describe('downloader', () => {
   });
 
   it('a server that never answers times out with a clear message', async () => {
-    const { d, dest } = setup({ '/f.bin': { body, hang: true } }, { download: { timeoutMs: 300, upstreamTimeoutMs: 300, retries: 0 } });
+    const { d, dest } = setup({ '/f.bin': { body, hang: true } }, { download: { timeoutMs: 300, upstreamTimeoutMs: 300, retries: 0, maxBytes: 2 ** 30 } });
     const t0 = Date.now();
     await assert.rejects(d.download({ url: `${UP}f.bin`, dest }), /t\d+\/f\.bin: no response within 0s/);
     assert.ok(Date.now() - t0 < 5000);
@@ -101,6 +101,7 @@ describe('downloader', () => {
     const { d, dest, reqs } = setup({ '/i.bin': body });
     const first = await d.download({ url: `${UP}i.bin`, dest, publishedChecksum: true });
     assert.equal(first.verified, 'first-use');
+    await first.confirm();
     const before = reqs().length;
     const second = await d.download({ url: `${UP}i.bin`, dest: dest + '-2', publishedChecksum: true });
     assert.equal(second.fromCache, true);

@@ -90,7 +90,9 @@ export function humanReporter(out: Output, opts: { verbose?: boolean } = {}): Re
       stopSpin();
       const lines: string[] = [];
       const where = meta.root ? `Istio checkout ${meta.root}${meta.project?.version ? ` (version ${meta.project.version})` : ''}` : 'not in an Istio checkout: repository checks skipped';
-      lines.push(c.dim(`devenv ${meta.version} · ${where}`), '');
+      lines.push(c.dim(`devenv ${meta.version} · ${where}`));
+      if (meta.network) lines.push(c.dim(`network: ${meta.network.mode}; proxy: ${meta.network.proxy}`));
+      lines.push('');
       lines.push(...grouped(checks, results), '');
       const s = summarize(results);
       const counts = `${s.ok} ok, ${s.warn} warning${s.warn === 1 ? '' : 's'}, ${s.fail} failed, ${s.skip} skipped`;

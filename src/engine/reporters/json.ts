@@ -28,6 +28,7 @@ export function doctorJson(meta: ReportMeta, checks: readonly Check[], results: 
     devenv: meta.version,
     root: meta.root,
     project: meta.project,
+    network: meta.network ?? null,
     checks: results.map((r) => checkJson(byId.get(r.id), r)),
     summary: summarize(results),
   };

@@ -5,6 +5,8 @@ export interface ReportMeta {
   version: string;
   root: string | null;
   project: { kind: string; version: string | null } | null;
+  /** How devenv reaches the network: the proxy in effect (credentials redacted) and the mode. */
+  network?: { proxy: string; mode: string };
 }
 
 export interface Reporter {

@@ -1,0 +1,68 @@
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { defaultConfig } from '../../src/platform/config.js';
+import { createDownloader } from '../../src/platform/download.js';
+import { asUnprivileged, istioFixture, runCli, runCliAs, tempEnv } from '../helpers/env.js';
+import { startServer } from '../helpers/http.js';
+
+const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+
+describe('devenv cache verify | clear', () => {
+  it('verify recomputes every blob, repairs a corrupt index entry and drops a corrupt blob; clear URL forgets one record; clear forgets all', async () => {
+    const t = await tempEnv();
+    const server = await startServer({ '/a.bin': 'artifact a', '/b.bin': 'artifact b' });
+    try {
+      const cache = path.join(t.env.XDG_CACHE_HOME!, 'devenv');
+      const d = createDownloader(defaultConfig(), cache, {});
+      const a = await d.download({ url: `${server.url}/a.bin`, dest: path.join(t.dir, 'a') });
+      await a.confirm();
+      await d.download({ url: `${server.url}/b.bin`, dest: path.join(t.dir, 'b'), sha256: sha(Buffer.from('artifact b')) });
+      const ok = await runCli(['cache', 'verify'], { env: t.env });
+      assert.equal(ok.code, 0, ok.stderr);
+      assert.match(ok.stdout, /2 artifacts verified/);
+      // Corrupt one index entry and one blob.
+      const idx = path.join(cache, 'index');
+      const entries = await fs.readdir(idx);
+      await fs.writeFile(path.join(idx, entries[0]), 'not json');
+      const blob = path.join(cache, 'blobs', 'sha256', sha(Buffer.from('artifact b')));
+      await fs.chmod(blob, 0o644);
+      await fs.writeFile(blob, 'tampered');
+      const v = await runCli(['cache', 'verify'], { env: t.env });
+      assert.equal(v.code, 0, v.stdout + v.stderr);
+      assert.match(v.stdout, /repaired: .*corrupt index entry rebuilt from the blob record/);
+      assert.match(v.stdout, /repaired: .*b\.bin: blob [0-9a-f]{64} was corrupt/);
+      const one = await runCli(['cache', 'clear', `${server.url}/a.bin`], { env: t.env });
+      assert.equal(one.code, 0, one.stderr);
+      assert.match(one.stdout, /forgot http:\/\/127\.0\.0\.1:\d+\/a\.bin/);
+      assert.equal(await createDownloader(defaultConfig(), cache, {}).recorded(`${server.url}/a.bin`), undefined);
+      assert.ok(await createDownloader(defaultConfig(), cache, {}).recorded(`${server.url}/b.bin`));
+      const unknown = await runCli(['cache', 'clear', 'https://user:cl3ar-pw@nowhere.invalid/x'], { env: t.env });
+      assert.equal(unknown.code, 1);
+      assert.match(unknown.stdout, /not in the cache: https:\/\/user:\*\*\*@nowhere\.invalid\/x/);
+      const all = await runCli(['cache', 'clear'], { env: t.env });
+      assert.equal(all.code, 0);
+      assert.equal(await createDownloader(defaultConfig(), cache, {}).recorded(`${server.url}/b.bin`), undefined);
+    } finally {
+      await server.close();
+      await t.cleanup();
+    }
+  });
+
+  it('an unreadable repo config is an error naming the file, exit 2 (not treated as absent)', async () => {
+    const t = await tempEnv();
+    try {
+      const root = await istioFixture(path.join(t.dir, 'istio'));
+      const cfg = path.join(root, '.devenvrc.json');
+      await fs.writeFile(cfg, '{"prefer":"mirror-only"}');
+      await fs.chmod(cfg, 0o000);
+      const r = await runCliAs(asUnprivileged(), ['doctor', '--only', 'gnu-tar', '--dir', root], { env: t.env });
+      assert.equal(r.code, 2, r.stdout + r.stderr);
+      assert.match(r.stderr, new RegExp(`${cfg.replace(/[.]/g, '\\.')}: cannot read: EACCES`));
+    } finally {
+      await t.cleanup();
+    }
+  });
+});

@@ -42,4 +42,10 @@ export default tseslint.config(
   { files: ['src/platform/download.ts'], rules: restricted(['node-fetch']) },
   { files: ['src/engine/reporters/**'], rules: restricted(['ora', 'chalk', '@inquirer/prompts']) },
   { files: ['test/**', 'scripts/**'], rules: restricted(['child_process']) },
+  {
+    // bin/run.js is CommonJS (bin/package.json): it only requires dist/boot.cjs.
+    files: ['bin/run.js'],
+    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', __dirname: 'readonly' } },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
 );

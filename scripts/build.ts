@@ -1,0 +1,79 @@
+/**
+ * npm run build: bundles the CLI with esbuild into CommonJS files in dist/, so
+ * nothing under node_modules is needed at run time, then writes oclif's
+ * manifest and a V8 code cache beside each bundle.
+ *
+ *   dist/boot.cjs      what bin/run.js loads: reads package.json, loads core.cjs
+ *   dist/core.cjs      @oclif/core and src/cli/main.ts: enough for --version and --help
+ *   dist/commands.cjs  src/cli/commands.ts (the explicit oclif command map) and
+ *                      everything the commands import; loaded when a command runs
+ *   dist/sea.cjs       the single executable's entry (scripts/package.ts)
+ *   dist/<bundle>.<node version>-<arch>.v8cache   read by src/cli/loader.ts
+ *
+ * `typescript` stays external (nothing requires it at run time).
+ */
+import { build, type BuildOptions, type Plugin } from 'esbuild';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { BUNDLES, cacheName, createLoader, type BundleName } from '../src/cli/loader.js';
+
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const dist = path.join(repo, 'dist');
+
+/** In commands.cjs, @oclif/core is the copy inside core.cjs (one oclif, one Command class). */
+const oclifFromCore: Plugin = {
+  name: 'oclif-from-core',
+  setup(b) {
+    b.onResolve({ filter: /^@oclif\/core$/ }, () => ({ path: './core.cjs', external: true }));
+  },
+};
+
+const common: BuildOptions = {
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  external: ['typescript'],
+  legalComments: 'none',
+  logLevel: 'warning',
+  // No identifier minifying: class and error names stay readable in output.
+  minifyWhitespace: true,
+  minifySyntax: true,
+};
+
+async function main(): Promise<void> {
+  fs.rmSync(dist, { recursive: true, force: true });
+  await Promise.all([
+    build({ ...common, entryPoints: [path.join(repo, 'src/cli/main.ts')], outfile: path.join(dist, 'core.cjs') }),
+    build({ ...common, entryPoints: [path.join(repo, 'src/cli/commands.ts')], outfile: path.join(dist, 'commands.cjs'), plugins: [oclifFromCore] }),
+    build({ ...common, entryPoints: [path.join(repo, 'src/cli/boot.ts')], outfile: path.join(dist, 'boot.cjs') }),
+    build({ ...common, entryPoints: [path.join(repo, 'src/cli/sea.ts')], outfile: path.join(dist, 'sea.cjs') }),
+  ]);
+
+  // oclif's own manifest command, against the built explicit target.
+  // (the oclif CLI's update check would contact the registry: off)
+  const oclif = spawnSync(process.execPath, [path.join(repo, 'node_modules/oclif/bin/run.js'), 'manifest'], {
+    cwd: repo,
+    env: { ...process.env, OCLIF_SKIP_NEW_VERSION_CHECK: 'true' },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  if (oclif.status !== 0) throw new Error('oclif manifest failed');
+
+  // The code cache: compile and run each bundle's top level in this process
+  // (the same wrapper text the loader uses), then serialise what V8 compiled.
+  const loader = createLoader(
+    { code: (n) => fs.readFileSync(path.join(dist, n), 'utf8'), cache: () => undefined, filename: (n) => path.join(dist, n) },
+    createRequire(path.join(dist, 'boot.cjs')),
+  );
+  for (const name of BUNDLES) loader.require(name);
+  for (const [name, script] of loader.scripts) {
+    fs.writeFileSync(path.join(dist, cacheName(name as BundleName)), script.createCachedData());
+  }
+  const size = (f: string) => `${(fs.statSync(path.join(dist, f)).size / 1024).toFixed(0)} KiB`;
+  console.error(`built dist/: ${BUNDLES.map((b) => `${b} ${size(b)} (+ cache ${size(cacheName(b))})`).join(', ')}`);
+}
+
+await main();

@@ -19,6 +19,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BUNDLES, cacheName, createLoader, type BundleName } from '../src/cli/loader.js';
+import type { MainOptions } from '../src/cli/main.js';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dist = path.join(repo, 'dist');
@@ -28,6 +29,18 @@ const oclifFromCore: Plugin = {
   name: 'oclif-from-core',
   setup(b) {
     b.onResolve({ filter: /^@oclif\/core$/ }, () => ({ path: './core.cjs', external: true }));
+  },
+};
+
+/**
+ * Two of oclif's dependencies cost start-up time for nothing devenv uses:
+ * `debug` (loads the real one only when DEBUG is set) and tinyglobby (only for
+ * the "pattern" command strategy).
+ */
+const shims: Plugin = {
+  name: 'shims',
+  setup(b) {
+    b.onResolve({ filter: /^(debug|tinyglobby)$/ }, (a) => ({ path: path.join(repo, 'src/cli/shims', `${a.path}.cjs`) }));
   },
 };
 
@@ -42,13 +55,14 @@ const common: BuildOptions = {
   // No identifier minifying: class and error names stay readable in output.
   minifyWhitespace: true,
   minifySyntax: true,
+  plugins: [shims],
 };
 
 async function main(): Promise<void> {
   fs.rmSync(dist, { recursive: true, force: true });
   await Promise.all([
     build({ ...common, entryPoints: [path.join(repo, 'src/cli/main.ts')], outfile: path.join(dist, 'core.cjs') }),
-    build({ ...common, entryPoints: [path.join(repo, 'src/cli/commands.ts')], outfile: path.join(dist, 'commands.cjs'), plugins: [oclifFromCore] }),
+    build({ ...common, entryPoints: [path.join(repo, 'src/cli/commands.ts')], outfile: path.join(dist, 'commands.cjs'), plugins: [shims, oclifFromCore] }),
     build({ ...common, entryPoints: [path.join(repo, 'src/cli/boot.ts')], outfile: path.join(dist, 'boot.cjs') }),
     build({ ...common, entryPoints: [path.join(repo, 'src/cli/sea.ts')], outfile: path.join(dist, 'sea.cjs') }),
   ]);
@@ -62,12 +76,26 @@ async function main(): Promise<void> {
   });
   if (oclif.status !== 0) throw new Error('oclif manifest failed');
 
-  // The code cache: compile and run each bundle's top level in this process
-  // (the same wrapper text the loader uses), then serialise what V8 compiled.
+  // The code cache: compile and run each bundle in this process (the same
+  // wrapper text the loader uses), run a few side-effect-free invocations so
+  // the functions start-up needs are compiled too, then serialise what V8 has.
   const loader = createLoader(
     { code: (n) => fs.readFileSync(path.join(dist, n), 'utf8'), cache: () => undefined, filename: (n) => path.join(dist, n) },
     createRequire(path.join(dist, 'boot.cjs')),
   );
+  const core = loader.require('core.cjs') as { main: (o: MainOptions) => Promise<void> };
+  const pjson = JSON.parse(fs.readFileSync(path.join(repo, 'package.json'), 'utf8'));
+  const commands = () => (loader.require('commands.cjs') as { COMMANDS: ReturnType<MainOptions['commands']> }).COMMANDS;
+  const write = process.stdout.write;
+  process.stdout.write = (() => true) as typeof process.stdout.write;
+  try {
+    for (const argv of [['--version'], ['--help'], ['doctor', '--help'], ['checks', '--json']]) {
+      await core.main({ argv, root: repo, pjson, commands });
+    }
+  } finally {
+    process.stdout.write = write;
+    process.exitCode = undefined;
+  }
   for (const name of BUNDLES) loader.require(name);
   for (const [name, script] of loader.scripts) {
     fs.writeFileSync(path.join(dist, cacheName(name as BundleName)), script.createCachedData());

@@ -11,7 +11,7 @@
  * Interleaved rounds (the order shuffled in each), median of per-round ratios.
  * Runs bin/run.js, i.e. the build users run: `npm run build` first.
  *
- *   npm run bench [-- --rounds 21] [--fix-rounds 3] [--size 200] [--no-fix] [--probes PATH]
+ *   npm run bench [-- --rounds 21] [--fix-rounds 3] [--size 200] [--no-fix] [--probes PATH] [--keep]
  *
  * Docker: DOCKER_HOST is used when set; otherwise, as root with dockerd
  * installed, a private daemon is started with scripts/harness/dockerd.sh (and
@@ -33,6 +33,7 @@ const ROUNDS = opt('--rounds', 21);
 const FIX_ROUNDS = opt('--fix-rounds', 3);
 const SIZE_MIB = opt('--size', 200);
 const WITH_FIX = !args.includes('--no-fix');
+const KEEP = args.includes('--keep'); // leave the generated checkouts and artifacts (for profiling)
 
 // the shared probe script beside the repository (CI lays shared/ there); --probes PATH for a checkout elsewhere
 const PROBES = args.includes('--probes') ? path.resolve(args[args.indexOf('--probes') + 1]) : path.resolve(repo, '../shared/bench/probes.sh');
@@ -61,12 +62,14 @@ interface Timed {
 }
 
 /** Runs a command to completion (async: the loopback server lives in this process), optionally under /usr/bin/time for peak RSS. */
-function timed(cmd: string, argv: string[], o: { cwd: string; env: NodeJS.ProcessEnv; rss?: boolean }): Promise<Timed> {
+function timed(cmd: string, argv: string[], o: { cwd: string; env: NodeJS.ProcessEnv; rss?: boolean; stdout?: string }): Promise<Timed> {
   const rssFile = o.rss ? path.join(os.tmpdir(), `devenv-bench-rss-${process.pid}-${Math.random().toString(36).slice(2)}`) : undefined;
   const [c, a] = rssFile ? [TIME, ['-f', '%M', '-o', rssFile, cmd, ...argv]] : [cmd, argv];
   return new Promise((resolve, reject) => {
     const t0 = process.hrtime.bigint();
-    const child = spawn(c, a, { cwd: o.cwd, env: o.env, stdio: 'ignore' });
+    const out = o.stdout ? fs.openSync(o.stdout, 'w') : 'ignore';
+    const child = spawn(c, a, { cwd: o.cwd, env: o.env, stdio: ['ignore', out, 'ignore'] });
+    if (typeof out === 'number') fs.closeSync(out);
     child.on('error', reject);
     child.on('close', (code) => {
       const ms = Number(process.hrtime.bigint() - t0) / 1e6;
@@ -247,7 +250,7 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'devenv-bench-'));
-  const cleanups: (() => void | Promise<void>)[] = [() => fs.rmSync(work, { recursive: true, force: true })];
+  const cleanups: (() => void | Promise<void>)[] = [KEEP ? () => console.log(`kept ${work}`) : () => fs.rmSync(work, { recursive: true, force: true })];
   try {
     let dockerHost = process.env.DOCKER_HOST;
     if (!dockerHost && process.getuid?.() === 0 && spawnSync('bash', ['-c', 'command -v dockerd'], { stdio: 'ignore' }).status === 0) {
@@ -372,7 +375,7 @@ async function benchFix(work: string, env: NodeJS.ProcessEnv): Promise<void> {
       for (const which of order) {
         t[which] =
           which === 'fix'
-            ? await timed(process.execPath, [RUN, 'fix', '--all', '--yes', '--json'], { cwd: root, env: e, rss: true })
+            ? await timed(process.execPath, [RUN, 'fix', '--all', '--yes', '--json'], { cwd: root, env: e, rss: true, stdout: path.join(work, `fix-${r}.json`) })
             : await timed('curl', ['-fsS', '-o', path.join(round, 'largest'), `${server.url}${largest[0]}`], { cwd: round, env: e, rss: true });
       }
       codes.add(t.fix.code);
@@ -381,7 +384,14 @@ async function benchFix(work: string, env: NodeJS.ProcessEnv): Promise<void> {
       ratios.push(t.fix.ms / t.curl.ms);
       fixRss.push((t.fix.rssKiB ?? NaN) / 1024);
       curlRss.push((t.curl.rssKiB ?? NaN) / 1024);
-      fs.rmSync(round, { recursive: true, force: true });
+      if (!KEEP) fs.rmSync(round, { recursive: true, force: true });
+    }
+    // what each fixer did in the last round, and how long it took
+    try {
+      const last = JSON.parse(fs.readFileSync(path.join(work, `fix-${FIX_ROUNDS - 1}.json`), 'utf8')) as { fixes: { id: string; action: string; durationMs?: number; after?: { durationMs?: number } }[] };
+      console.log(`fix --all, last round: ${last.fixes.map((f) => `${f.id} ${f.action}${f.durationMs !== undefined ? ` ${f.durationMs} ms` : ''}`).join(', ')}`);
+    } catch (err) {
+      console.log(`fix --all output unreadable: ${(err as Error).message}`);
     }
     const sizes = Object.values(files).filter((f) => !f.endsWith('.sha256')).map((f) => `${path.basename(f)} ${(fs.statSync(f).size / mib).toFixed(0)} MiB`);
     console.log(`artifacts: ${sizes.join(', ')} (on 127.0.0.1)`);

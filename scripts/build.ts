@@ -16,6 +16,7 @@ import { build, type BuildOptions, type Plugin } from 'esbuild';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BUNDLES, cacheName, createLoader, type BundleName } from '../src/cli/loader.js';
@@ -44,6 +45,14 @@ const shims: Plugin = {
   },
 };
 
+/** In core.cjs only: oclif's start-up needs semver.satisfies, not all of semver. */
+const semverCore: Plugin = {
+  name: 'semver-core',
+  setup(b) {
+    b.onResolve({ filter: /^semver$/ }, () => ({ path: path.join(repo, 'src/cli/shims/semver-core.cjs') }));
+  },
+};
+
 const common: BuildOptions = {
   bundle: true,
   platform: 'node',
@@ -61,7 +70,7 @@ const common: BuildOptions = {
 async function main(): Promise<void> {
   fs.rmSync(dist, { recursive: true, force: true });
   await Promise.all([
-    build({ ...common, entryPoints: [path.join(repo, 'src/cli/main.ts')], outfile: path.join(dist, 'core.cjs') }),
+    build({ ...common, entryPoints: [path.join(repo, 'src/cli/main.ts')], outfile: path.join(dist, 'core.cjs'), plugins: [shims, semverCore] }),
     build({ ...common, entryPoints: [path.join(repo, 'src/cli/commands.ts')], outfile: path.join(dist, 'commands.cjs'), plugins: [shims, oclifFromCore] }),
     build({ ...common, entryPoints: [path.join(repo, 'src/cli/boot.ts')], outfile: path.join(dist, 'boot.cjs') }),
     build({ ...common, entryPoints: [path.join(repo, 'src/cli/sea.ts')], outfile: path.join(dist, 'sea.cjs') }),
@@ -86,15 +95,22 @@ async function main(): Promise<void> {
   const core = loader.require('core.cjs') as { main: (o: MainOptions) => Promise<void> };
   const pjson = JSON.parse(fs.readFileSync(path.join(repo, 'package.json'), 'utf8'));
   const commands = () => (loader.require('commands.cjs') as { COMMANDS: ReturnType<MainOptions['commands']> }).COMMANDS;
+  // doctor and shellenv run outside any checkout (an empty temp dir): they only
+  // read and probe (go, tar, docker, ruby…), so the exec path is compiled too.
+  const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'devenv-build-'));
   const write = process.stdout.write;
+  const dockerHost = process.env.DOCKER_HOST;
+  process.env.DOCKER_HOST = `unix://${path.join(empty, 'no-docker.sock')}`; // never the machine's daemon
   process.stdout.write = (() => true) as typeof process.stdout.write;
   try {
-    for (const argv of [['--version'], ['--help'], ['doctor', '--help'], ['checks', '--json']]) {
-      await core.main({ argv, root: repo, pjson, commands });
-    }
+    const runs = [['--version'], ['--help'], ['doctor', '--help'], ['checks', '--json'], ['doctor', '--json', '--dir', empty], ['shellenv', '--dir', empty]];
+    for (const argv of runs) await core.main({ argv, root: repo, pjson, commands });
   } finally {
     process.stdout.write = write;
+    if (dockerHost === undefined) delete process.env.DOCKER_HOST;
+    else process.env.DOCKER_HOST = dockerHost;
     process.exitCode = undefined;
+    fs.rmSync(empty, { recursive: true, force: true });
   }
   for (const name of BUNDLES) loader.require(name);
   for (const [name, script] of loader.scripts) {

@@ -3,7 +3,9 @@
  * string; never rejects on a non-zero exit; always bounded by a timeout or an
  * abort signal so a hung daemon cannot hang devenv.
  */
-import { execa } from 'execa';
+// execa (and its ~40 modules) loads on the first command run, not at start-up:
+// `devenv --help`, `shellenv` and `env init` never need it.
+let execaModule: Promise<typeof import('execa')> | undefined;
 
 export interface ExecOptions {
   cwd?: string;
@@ -46,6 +48,7 @@ export function formatCommand(cmd: string, args: readonly string[]): string {
 export const exec: Exec = async (cmd, args, opts = {}) => {
   const started = Date.now();
   const command = formatCommand(cmd, args);
+  const { execa } = await (execaModule ??= import('execa'));
   const result = await execa(cmd, [...args], {
     cwd: opts.cwd,
     env: opts.env as NodeJS.ProcessEnv | undefined,

@@ -285,8 +285,11 @@ async function main(): Promise<void> {
     console.log(`devenv bench · node ${process.version} · ${os.cpus().length} cpus · ${os.cpus()[0]?.model ?? ''}`);
     console.log(`docker: ${dockerHost ?? 'none (docker probes fail fast on both sides)'} · ${ROUNDS} interleaved rounds · median of per-round ratios\n`);
 
-    type Name = 'doctorIn' | 'probesIn' | 'doctorOut' | 'probesOut' | 'version' | 'bare' | 'shellenv';
-    const runs: Record<Name, () => Promise<Timed>> = {
+    type Name = 'doctorIn' | 'probesIn' | 'doctorOut' | 'probesOut' | 'version' | 'bare' | 'shellenv' | 'seaVersion' | 'seaDoctorIn';
+    // the single executable too, when `npm run package` has made it
+    const sea = path.join(repo, 'dist', `devenv-${process.platform}-${process.arch}`);
+    const hasSea = fs.existsSync(sea);
+    const runs: Partial<Record<Name, () => Promise<Timed>>> = {
       doctorIn: () => timed(process.execPath, [RUN, 'doctor', '--json'], { cwd: root, env: inEnv }),
       probesIn: () => timed('bash', [PROBES, 'parallel'], { cwd: root, env: inEnv }),
       doctorOut: () => timed(process.execPath, [RUN, 'doctor', '--json'], { cwd: outside, env: outEnv }),
@@ -294,18 +297,28 @@ async function main(): Promise<void> {
       version: () => timed(process.execPath, [RUN, '--version'], { cwd: outside, env: outEnv }),
       bare: () => timed(process.execPath, ['-e', ''], { cwd: outside, env: outEnv }),
       shellenv: () => timed(process.execPath, [RUN, 'shellenv'], { cwd: root, env: inEnv }),
+      ...(hasSea
+        ? {
+            seaVersion: () => timed(sea, ['--version'], { cwd: outside, env: outEnv }),
+            seaDoctorIn: () => timed(sea, ['doctor', '--json'], { cwd: root, env: inEnv }),
+          }
+        : {}),
     };
     const names = Object.keys(runs) as Name[];
-    for (const n of names) await runs[n](); // warm-up (page cache, docker)
+    for (const n of names) await runs[n]!(); // warm-up (page cache, docker)
     const times = Object.fromEntries(names.map((n) => [n, [] as number[]])) as Record<Name, number[]>;
-    const ratios = { in: [] as number[], out: [] as number[], version: [] as number[] };
+    const ratios = { in: [] as number[], out: [] as number[], version: [] as number[], seaIn: [] as number[], seaVersion: [] as number[] };
     for (let r = 0; r < ROUNDS; r++) {
       const t = {} as Record<Name, number>;
-      for (const n of shuffle([...names])) t[n] = (await runs[n]()).ms;
+      for (const n of shuffle([...names])) t[n] = (await runs[n]!()).ms;
       for (const n of names) times[n].push(t[n]);
       ratios.in.push(t.doctorIn / t.probesIn);
       ratios.out.push(t.doctorOut / t.probesOut);
       ratios.version.push(t.version / t.bare);
+      if (hasSea) {
+        ratios.seaIn.push(t.seaDoctorIn / t.probesIn);
+        ratios.seaVersion.push(t.seaVersion / t.bare);
+      }
     }
     const rssOf = async (cmd: string, argv: string[], o: { cwd: string; env: NodeJS.ProcessEnv }) => {
       const xs: number[] = [];
@@ -321,6 +334,10 @@ async function main(): Promise<void> {
     line('doctor --json vs probes.sh parallel, 1.4.2-shaped', median(times.doctorIn), median(times.probesIn), median(ratios.in), '<=1.3x');
     line('doctor --json vs probes.sh parallel, outside', median(times.doctorOut), median(times.probesOut), median(ratios.out), '<=1.0x');
     line("--version vs node -e ''", median(times.version), median(times.bare), median(ratios.version), '<=1.5x');
+    if (hasSea) {
+      line('single executable: doctor --json vs probes, 1.4.2', median(times.seaDoctorIn), median(times.probesIn), median(ratios.seaIn), '<=1.3x');
+      line("single executable: --version vs node -e ''", median(times.seaVersion), median(times.bare), median(ratios.seaVersion), '<=1.5x');
+    }
     const se = median(times.shellenv);
     console.log(`${'shellenv (1.4.2-shaped checkout)'.padEnd(46)} ${fmt(se).padStart(8)}   (target <= 100 ms: ${se <= 100 ? 'met' : 'NOT met'})`);
     console.log(`peak RSS: doctor ${rssDoctor.toFixed(0)} MiB, --version ${rssVersion.toFixed(0)} MiB, node -e '' ${rssBare.toFixed(0)} MiB`);

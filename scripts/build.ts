@@ -5,8 +5,10 @@
  *
  *   dist/boot.cjs      what bin/run.js loads: reads package.json, loads core.cjs
  *   dist/core.cjs      @oclif/core and src/cli/main.ts: enough for --version and --help
- *   dist/commands.cjs  src/cli/commands.ts (the explicit oclif command map) and
- *                      everything the commands import; loaded when a command runs
+ *   dist/commands.cjs  the explicit oclif command map (as src/cli/commands.ts):
+ *                      each entry loads its command's bundle on first use
+ *   dist/cmd-<id>.cjs  one command (src/commands/<id>.ts) and everything it
+ *                      imports; loaded when that command runs
  *   dist/sea.cjs       the single executable's entry (scripts/package.ts)
  *   dist/<bundle>.<node version>-<arch>.v8cache   read by src/cli/loader.ts
  *
@@ -67,11 +69,32 @@ const common: BuildOptions = {
   plugins: [shims],
 };
 
+/** Command ids as oclif names them (src/commands/env/init.ts → env:init), with their sources. */
+function commandSources(): { id: string; file: string; bundle: string }[] {
+  const dir = path.join(repo, 'src/commands');
+  return (fs.readdirSync(dir, { recursive: true }) as string[])
+    .filter((f) => f.endsWith('.ts'))
+    .sort()
+    .map((f) => {
+      const id = f.slice(0, -3).split(path.sep).join(':');
+      return { id, file: path.join(dir, f), bundle: `cmd-${id.replace(/:/g, '-')}.cjs` };
+    });
+}
+
 async function main(): Promise<void> {
   fs.rmSync(dist, { recursive: true, force: true });
+  fs.mkdirSync(dist, { recursive: true });
+  const cmds = commandSources();
+  // The command map: a getter per command, so running one loads only its bundle.
+  fs.writeFileSync(
+    path.join(dist, 'commands.cjs'),
+    `'use strict';\n// The explicit oclif command map (scripts/build.ts; the same commands as src/cli/commands.ts).\nconst COMMANDS = {};\n` +
+      cmds.map((c) => `Object.defineProperty(COMMANDS, ${JSON.stringify(c.id)}, { enumerable: true, get: () => require(${JSON.stringify(`./${c.bundle}`)}).default });\n`).join('') +
+      'exports.COMMANDS = COMMANDS;\n',
+  );
   await Promise.all([
     build({ ...common, entryPoints: [path.join(repo, 'src/cli/main.ts')], outfile: path.join(dist, 'core.cjs'), plugins: [shims, semverCore] }),
-    build({ ...common, entryPoints: [path.join(repo, 'src/cli/commands.ts')], outfile: path.join(dist, 'commands.cjs'), plugins: [shims, oclifFromCore] }),
+    ...cmds.map((c) => build({ ...common, entryPoints: [c.file], outfile: path.join(dist, c.bundle), plugins: [shims, oclifFromCore] })),
     build({ ...common, entryPoints: [path.join(repo, 'src/cli/boot.ts')], outfile: path.join(dist, 'boot.cjs') }),
     build({ ...common, entryPoints: [path.join(repo, 'src/cli/sea.ts')], outfile: path.join(dist, 'sea.cjs') }),
   ]);
@@ -112,12 +135,14 @@ async function main(): Promise<void> {
     process.exitCode = undefined;
     fs.rmSync(empty, { recursive: true, force: true });
   }
-  for (const name of BUNDLES) loader.require(name);
+  // the commands not run above get a cache of their top level
+  const bundles = [...BUNDLES, ...cmds.map((c) => c.bundle)];
+  for (const name of bundles) loader.require(name);
   for (const [name, script] of loader.scripts) {
     fs.writeFileSync(path.join(dist, cacheName(name as BundleName)), script.createCachedData());
   }
   const size = (f: string) => `${(fs.statSync(path.join(dist, f)).size / 1024).toFixed(0)} KiB`;
-  console.error(`built dist/: ${BUNDLES.map((b) => `${b} ${size(b)} (+ cache ${size(cacheName(b))})`).join(', ')}`);
+  console.error(`built dist/: ${bundles.map((b) => `${b} ${size(b)} (+ cache ${size(cacheName(b))})`).join(', ')}`);
 }
 
 await main();

@@ -27,7 +27,9 @@ function run(cmd: string, args: string[]): void {
 }
 
 async function main(): Promise<void> {
-  const need = ['sea.cjs', ...BUNDLES, ...BUNDLES.map((b) => cacheName(b))];
+  const cmdBundles = fs.existsSync(dist) ? fs.readdirSync(dist).filter((f) => /^cmd-[a-z0-9-]+\.cjs$/.test(f)) : [];
+  const bundles = [...BUNDLES, ...cmdBundles];
+  const need = ['sea.cjs', ...bundles, ...bundles.map((b) => cacheName(b))];
   const missing = need.filter((f) => !fs.existsSync(path.join(dist, f)));
   if (missing.length) throw new Error(`dist/ lacks ${missing.join(', ')} for node ${process.version}: run \`npm run build\` with this node first`);
 

@@ -1,7 +1,7 @@
 /**
  * bin/run.js's start-up (dist/boot.cjs): loads dist/core.cjs through the code
- * cache and hands oclif the package.json; dist/commands.cjs loads when a
- * command runs.
+ * cache and hands oclif the package.json; a command's bundle (dist/cmd-<id>.cjs)
+ * loads when that command runs.
  */
 import fs from 'node:fs';
 import { createRequire } from 'node:module';

@@ -1,8 +1,8 @@
 /**
  * The explicit oclif command map (package.json oclif.commands: strategy
- * "explicit", identifier COMMANDS). The build bundles this file, with every
- * command and library it reaches, into dist/commands.cjs; `--version` and
- * `--help` never load it.
+ * "explicit", identifier COMMANDS), for bin/dev.mjs. The build writes the same
+ * map as dist/commands.cjs with one getter per command, each loading only that
+ * command's bundle (dist/cmd-<id>.cjs); `--version` and `--help` load none.
  */
 import Checks from '../commands/checks.js';
 import Doctor from '../commands/doctor.js';

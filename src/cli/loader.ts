@@ -3,14 +3,16 @@
  * cache `npm run build` wrote beside each bundle (`<bundle>.<node version>-<arch>.v8cache`).
  * The cache is only read here, never written: a missing or rejected cache
  * (another Node version) means the bundle is compiled as usual. Bundles refer
- * to each other as `./core.cjs` and `./commands.cjs`; every other require
+ * to each other as `./<name>.cjs` (core.cjs, commands.cjs, cmd-<command>.cjs); every other require
  * (node builtins, `typescript`) goes to the host's require.
  */
 import path from 'node:path';
 import vm from 'node:vm';
 
+/** The bundles every build has; one cmd-<command>.cjs per command besides. */
 export const BUNDLES = ['core.cjs', 'commands.cjs'] as const;
-export type BundleName = (typeof BUNDLES)[number];
+/** A file name in dist/ such as core.cjs or cmd-doctor.cjs. */
+export type BundleName = string;
 
 export interface BundleSource {
   /** The bundle's code. */
@@ -45,7 +47,7 @@ export interface Loader {
 export function createLoader(source: BundleSource, hostRequire: (id: string) => unknown): Loader {
   const loaded = new Map<BundleName, Loaded>();
   const scripts = new Map<BundleName, vm.Script>();
-  const bundleOf = (id: string): BundleName | undefined => BUNDLES.find((b) => id === `./${b}`);
+  const bundleOf = (id: string): BundleName | undefined => /^\.\/([a-z0-9-]+\.cjs)$/.exec(id)?.[1];
 
   function load(name: BundleName): Record<string, unknown> {
     const done = loaded.get(name);

@@ -2,7 +2,7 @@
  * Start-up of the built CLI (bundled with @oclif/core into dist/core.cjs).
  * oclif is given the package.json, and (in the single executable) the
  * manifest, instead of finding them on disk; the command classes come from a
- * map whose entries load dist/commands.cjs on first use, so `--version` and
+ * map whose entries load their command's bundle (dist/cmd-<id>.cjs) on first use, so `--version` and
  * `--help` run with oclif alone.
  */
 import { Config, flush, handle, Plugin, run, type Command, type Interfaces } from '@oclif/core';
@@ -40,7 +40,7 @@ export async function main(opts: MainOptions): Promise<void> {
       };
     }
     // oclif asks its command cache (filled from the explicit target) for a class
-    // only when it runs a command; this one loads dist/commands.cjs then.
+    // only when it runs a command; this one loads the command map (and through it one command's bundle) then.
     let loaded: Record<string, Command.Class> | undefined;
     const all = () => (loaded ??= opts.commands());
     internals.commandCache = new Proxy({} as Record<string, Command.Class>, {

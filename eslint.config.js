@@ -46,4 +46,10 @@ export default tseslint.config(
   { files: ['src/platform/download.ts'], rules: restricted(['node-fetch']) },
   { files: ['src/engine/reporters/**'], rules: restricted(['ora', 'chalk', '@inquirer/prompts']) },
   { files: ['test/**', 'scripts/**'], rules: restricted(['child_process']) },
+  {
+    // bin/run.js (CommonJS: bin/package.json) and the bundling shims are CommonJS.
+    files: ['bin/run.js', 'src/cli/shims/*.cjs'],
+    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', __dirname: 'readonly', module: 'writable', exports: 'writable' } },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
 );

@@ -83,7 +83,9 @@ export DEVENV_TEST_HARNESS=$repo/scripts/harness
 
 say "type-check";  npx tsc --noEmit -p tsconfig.json
 say "lint";        npx eslint .
-say "build";       npm run build --silent
+# the build users run: dist/ bundles + code cache, and the single executable
+# that test/e2e/package.test.ts runs (npm run package builds first)
+say "build";       npm run package --silent
 
 mapfile -t tests < <(find test -name '*.test.ts' | sort)
 if [ ${#tests[@]} -eq 0 ]; then say "no test files found"; exit 1; fi

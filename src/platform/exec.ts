@@ -6,10 +6,12 @@
  * exhausting file descriptors).
  */
 import path from 'node:path';
-import { execa } from 'execa';
 import whichLib from 'which';
 import { onAbort } from './abort.js';
 import { onInterrupt } from './cleanup.js';
+// execa (and its ~40 modules) loads on the first command run, not at start-up:
+// `devenv --help`, `shellenv` and `env init` never need it.
+let execaModule: Promise<typeof import('execa')> | undefined;
 
 export interface ExecOptions {
   cwd?: string;
@@ -125,6 +127,7 @@ export const exec: Exec = async (cmd, args, opts = {}) => {
       const sp = resolved ? await setpriv() : null;
       if (resolved && sp) [file, argv] = [sp, ['--pdeathsig', 'KILL', '--', resolved, ...args]];
     }
+    const { execa } = await (execaModule ??= import('execa'));
     const child = execa(file, argv, {
       cwd: opts.cwd,
       env: opts.env as NodeJS.ProcessEnv | undefined,

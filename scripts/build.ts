@@ -1,0 +1,148 @@
+/**
+ * npm run build: bundles the CLI with esbuild into CommonJS files in dist/, so
+ * nothing under node_modules is needed at run time, then writes oclif's
+ * manifest and a V8 code cache beside each bundle.
+ *
+ *   dist/boot.cjs      what bin/run.js loads: reads package.json, loads core.cjs
+ *   dist/core.cjs      @oclif/core and src/cli/main.ts: enough for --version and --help
+ *   dist/commands.cjs  the explicit oclif command map (as src/cli/commands.ts):
+ *                      each entry loads its command's bundle on first use
+ *   dist/cmd-<id>.cjs  one command (src/commands/<id>.ts) and everything it
+ *                      imports; loaded when that command runs
+ *   dist/sea.cjs       the single executable's entry (scripts/package.ts)
+ *   dist/<bundle>.<node version>-<arch>.v8cache   read by src/cli/loader.ts
+ *
+ * `typescript` stays external (nothing requires it at run time).
+ */
+import { build, type BuildOptions, type Plugin } from 'esbuild';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { BUNDLES, cacheName, createLoader, type BundleName } from '../src/cli/loader.js';
+import type { MainOptions } from '../src/cli/main.js';
+
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const dist = path.join(repo, 'dist');
+
+/** In commands.cjs, @oclif/core is the copy inside core.cjs (one oclif, one Command class). */
+const oclifFromCore: Plugin = {
+  name: 'oclif-from-core',
+  setup(b) {
+    b.onResolve({ filter: /^@oclif\/core$/ }, () => ({ path: './core.cjs', external: true }));
+  },
+};
+
+/**
+ * Two of oclif's dependencies cost start-up time for nothing devenv uses:
+ * `debug` (loads the real one only when DEBUG is set) and tinyglobby (only for
+ * the "pattern" command strategy).
+ */
+const shims: Plugin = {
+  name: 'shims',
+  setup(b) {
+    b.onResolve({ filter: /^(debug|tinyglobby)$/ }, (a) => ({ path: path.join(repo, 'src/cli/shims', `${a.path}.cjs`) }));
+  },
+};
+
+/** In core.cjs only: oclif's start-up needs semver.satisfies, not all of semver. */
+const semverCore: Plugin = {
+  name: 'semver-core',
+  setup(b) {
+    b.onResolve({ filter: /^semver$/ }, () => ({ path: path.join(repo, 'src/cli/shims/semver-core.cjs') }));
+  },
+};
+
+const common: BuildOptions = {
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  external: ['typescript'],
+  legalComments: 'none',
+  logLevel: 'warning',
+  // No identifier minifying: class and error names stay readable in output.
+  minifyWhitespace: true,
+  minifySyntax: true,
+  plugins: [shims],
+};
+
+/** Command ids as oclif names them (src/commands/env/init.ts → env:init), with their sources. */
+function commandSources(): { id: string; file: string; bundle: string }[] {
+  const dir = path.join(repo, 'src/commands');
+  return (fs.readdirSync(dir, { recursive: true }) as string[])
+    .filter((f) => f.endsWith('.ts'))
+    .sort()
+    .map((f) => {
+      const id = f.slice(0, -3).split(path.sep).join(':');
+      return { id, file: path.join(dir, f), bundle: `cmd-${id.replace(/:/g, '-')}.cjs` };
+    });
+}
+
+async function main(): Promise<void> {
+  fs.rmSync(dist, { recursive: true, force: true });
+  fs.mkdirSync(dist, { recursive: true });
+  const cmds = commandSources();
+  // The command map: a getter per command, so running one loads only its bundle.
+  fs.writeFileSync(
+    path.join(dist, 'commands.cjs'),
+    `'use strict';\n// The explicit oclif command map (scripts/build.ts; the same commands as src/cli/commands.ts).\nconst COMMANDS = {};\n` +
+      cmds.map((c) => `Object.defineProperty(COMMANDS, ${JSON.stringify(c.id)}, { enumerable: true, get: () => require(${JSON.stringify(`./${c.bundle}`)}).default });\n`).join('') +
+      'exports.COMMANDS = COMMANDS;\n',
+  );
+  await Promise.all([
+    build({ ...common, entryPoints: [path.join(repo, 'src/cli/main.ts')], outfile: path.join(dist, 'core.cjs'), plugins: [shims, semverCore] }),
+    ...cmds.map((c) => build({ ...common, entryPoints: [c.file], outfile: path.join(dist, c.bundle), plugins: [shims, oclifFromCore] })),
+    build({ ...common, entryPoints: [path.join(repo, 'src/cli/boot.ts')], outfile: path.join(dist, 'boot.cjs') }),
+    build({ ...common, entryPoints: [path.join(repo, 'src/cli/sea.ts')], outfile: path.join(dist, 'sea.cjs') }),
+  ]);
+
+  // oclif's own manifest command, against the built explicit target.
+  // (the oclif CLI's update check would contact the registry: off)
+  const oclif = spawnSync(process.execPath, [path.join(repo, 'node_modules/oclif/bin/run.js'), 'manifest'], {
+    cwd: repo,
+    env: { ...process.env, OCLIF_SKIP_NEW_VERSION_CHECK: 'true' },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  if (oclif.status !== 0) throw new Error('oclif manifest failed');
+
+  // The code cache: compile and run each bundle in this process (the same
+  // wrapper text the loader uses), run a few side-effect-free invocations so
+  // the functions start-up needs are compiled too, then serialise what V8 has.
+  const loader = createLoader(
+    { code: (n) => fs.readFileSync(path.join(dist, n), 'utf8'), cache: () => undefined, filename: (n) => path.join(dist, n) },
+    createRequire(path.join(dist, 'boot.cjs')),
+  );
+  const core = loader.require('core.cjs') as { main: (o: MainOptions) => Promise<void> };
+  const pjson = JSON.parse(fs.readFileSync(path.join(repo, 'package.json'), 'utf8'));
+  const commands = () => (loader.require('commands.cjs') as { COMMANDS: ReturnType<MainOptions['commands']> }).COMMANDS;
+  // doctor and shellenv run outside any checkout (an empty temp dir): they only
+  // read and probe (go, tar, docker, ruby…), so the exec path is compiled too.
+  const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'devenv-build-'));
+  const write = process.stdout.write;
+  const dockerHost = process.env.DOCKER_HOST;
+  process.env.DOCKER_HOST = `unix://${path.join(empty, 'no-docker.sock')}`; // never the machine's daemon
+  process.stdout.write = (() => true) as typeof process.stdout.write;
+  try {
+    const runs = [['--version'], ['--help'], ['doctor', '--help'], ['checks', '--json'], ['doctor', '--json', '--dir', empty], ['shellenv', '--dir', empty]];
+    for (const argv of runs) await core.main({ argv, root: repo, pjson, commands });
+  } finally {
+    process.stdout.write = write;
+    if (dockerHost === undefined) delete process.env.DOCKER_HOST;
+    else process.env.DOCKER_HOST = dockerHost;
+    process.exitCode = undefined;
+    fs.rmSync(empty, { recursive: true, force: true });
+  }
+  // the commands not run above get a cache of their top level
+  const bundles = [...BUNDLES, ...cmds.map((c) => c.bundle)];
+  for (const name of bundles) loader.require(name);
+  for (const [name, script] of loader.scripts) {
+    fs.writeFileSync(path.join(dist, cacheName(name as BundleName)), script.createCachedData());
+  }
+  const size = (f: string) => `${(fs.statSync(path.join(dist, f)).size / 1024).toFixed(0)} KiB`;
+  console.error(`built dist/: ${bundles.map((b) => `${b} ${size(b)} (+ cache ${size(cacheName(b))})`).join(', ')}`);
+}
+
+await main();

@@ -1,0 +1,58 @@
+/**
+ * Start-up of the built CLI (bundled with @oclif/core into dist/core.cjs).
+ * oclif is given the package.json, and (in the single executable) the
+ * manifest, instead of finding them on disk; the command classes come from a
+ * map whose entries load their command's bundle (dist/cmd-<id>.cjs) on first use, so `--version` and
+ * `--help` run with oclif alone.
+ */
+import { Config, flush, handle, Plugin, run, type Command, type Interfaces } from '@oclif/core';
+
+export * from '@oclif/core';
+
+export interface MainOptions {
+  argv: string[];
+  /** The package root (where package.json and oclif.manifest.json live). */
+  root: string;
+  pjson: Interfaces.PJSON;
+  /** The oclif manifest; read from root/oclif.manifest.json when omitted. */
+  manifest?: Interfaces.Manifest;
+  /** Returns the command map (dist/commands.cjs's COMMANDS); called on first use. */
+  commands: () => Record<string, Command.Class>;
+}
+
+interface PluginInternals {
+  _manifest: () => Promise<Interfaces.Manifest>;
+  commandCache: Record<string, Command.Class>;
+  commandIDs: string[];
+  hasManifest: boolean;
+}
+
+export async function main(opts: MainOptions): Promise<void> {
+  try {
+    const plugin = new Plugin({ isRoot: true, root: opts.root, pjson: opts.pjson });
+    const internals = plugin as unknown as PluginInternals;
+    if (opts.manifest) {
+      const manifest = opts.manifest;
+      internals._manifest = async () => {
+        internals.hasManifest = true;
+        internals.commandIDs = Object.keys(manifest.commands);
+        return manifest;
+      };
+    }
+    // oclif asks its command cache (filled from the explicit target) for a class
+    // only when it runs a command; this one loads the command map (and through it one command's bundle) then.
+    let loaded: Record<string, Command.Class> | undefined;
+    const all = () => (loaded ??= opts.commands());
+    internals.commandCache = new Proxy({} as Record<string, Command.Class>, {
+      get: (_t, id) => (typeof id === 'string' ? all()[id] : undefined),
+      ownKeys: () => Reflect.ownKeys(all()),
+      getOwnPropertyDescriptor: (_t, id) => (typeof id === 'string' && id in all() ? { value: all()[id], enumerable: true, configurable: true, writable: false } : undefined),
+    });
+    await plugin.load();
+    const config = await Config.load({ root: opts.root, pjson: opts.pjson, plugins: new Map([[plugin.name, plugin]]) });
+    await run(opts.argv, config);
+    flush();
+  } catch (error) {
+    await handle(error as Error);
+  }
+}

@@ -1,21 +1,48 @@
 import type { Check, TimedResult } from '../check.js';
 import type { EngineEvent, FixOutcome } from '../engine.js';
 
+/** What is in effect for this run: shown in the human header and in --json. */
+export interface InEffect {
+  /** Config files read, in the order applied. */
+  configFiles: string[];
+  prefer: 'upstream' | 'mirror';
+  /** URL prefix rules (`mirrors.urls`). */
+  urls: Record<string, string>;
+  /** Image prefix rules (`mirrors.images`), with the built-in default marked. */
+  images: Record<string, string>;
+  defaultImages: Record<string, string>;
+  /** Other sources devenv fetches from, when configured (go.downloadBase, go.proxy, gem.source). */
+  sources: Record<string, string>;
+}
+
 export interface ReportMeta {
   version: string;
   root: string | null;
   project: { kind: string; version: string | null } | null;
+  inEffect?: InEffect;
+}
+
+export interface FixReportOptions {
+  dryRun: boolean;
+  revert: boolean;
+  /** The person pressed Ctrl-C at a question: say what was done and what was not. */
+  interrupted?: boolean;
 }
 
 export interface Reporter {
   /** Live progress from the engine. */
   onEvent(e: EngineEvent): void;
-  /** Progress lines from fix steps (downloads, pulls). */
+  /** Progress lines and notes from fix steps (downloads, pulls, mirror used). */
   log(line: string): void;
-  doctor(meta: ReportMeta, checks: readonly Check[], results: readonly TimedResult[]): void;
-  fix(meta: ReportMeta, checks: readonly Check[], outcomes: readonly FixOutcome[], opts: { dryRun: boolean; revert: boolean }): void;
-  /** Stops spinners; called before prompts and at exit. */
-  pause(): void;
+  /** `following: 'fix'`: `doctor --fix` will report fixes next (JSON prints one object for both). */
+  doctor(meta: ReportMeta, checks: readonly Check[], results: readonly TimedResult[], opts?: { following?: 'fix' }): void;
+  fix(meta: ReportMeta, checks: readonly Check[], outcomes: readonly FixOutcome[], opts: FixReportOptions): void;
+  /** Stops spinners and keeps progress lines back while a question is open. */
+  hold(): void;
+  /** Lets progress draw again and prints what was kept back. */
+  release(): void;
+  /** Lines shown above a question. */
+  print(lines: string[]): void;
 }
 
 export interface Output {
@@ -23,6 +50,10 @@ export interface Output {
   stderr: (s: string) => void;
   isTTY: boolean;
   color: boolean;
+  /** Columns to lay out for (unknown or 0 → 80). */
+  width: number;
+  /** A live spinner may be drawn: a TTY that reports its width, and not CI. */
+  live: boolean;
 }
 
 export function summarize(results: readonly { status: string }[]) {

@@ -48,7 +48,7 @@ export function output(): Output {
     stderr: (s) => process.stderr.write(s),
     isTTY,
     color,
-    width: terminalWidth(columns),
+    width: isTTY ? terminalWidth(columns) : null,
     // A spinner redraws in place: only where the width is known (0 columns made ora redraw forever) and not in CI logs.
     live: isTTY && !ci && Boolean(columns && columns >= 20) && process.env.TERM !== 'dumb',
   };
@@ -69,7 +69,7 @@ export function reporterFor(flags: { json?: boolean; verbose?: boolean; quiet?: 
 export function fixHooks(reporter: Reporter, flags: { json?: boolean; yes?: boolean; 'dry-run'?: boolean }): FixHooks {
   const hooks: FixHooks = { yes: flags.yes, dryRun: flags['dry-run'] };
   if (!interactive(flags)) return hooks;
-  const asker = createAsker(reporter);
+  const asker = createAsker(reporter, output().width ?? 80);
   return {
     ...hooks,
     pick: (choices) => asker.pick(choices),

@@ -10,7 +10,7 @@ import { Chalk } from 'chalk';
 import type { Ora } from 'ora';
 import { CATEGORIES, fixKindOf, type Check, type Status, type TimedResult } from '../check.js';
 import { summarizeFixes, type FixOutcome } from '../engine.js';
-import { clip, dedupe, truncate, wrapBlock } from './layout.js';
+import { clip, dedupe, DEFAULT_WIDTH, truncate, wrapBlock } from './layout.js';
 import { summarize, type InEffect, type Output, type Reporter, type ReportMeta } from './types.js';
 
 const SYMBOL: Record<Status, string> = { ok: '✓', warn: '!', fail: '✗', skip: '-' };
@@ -29,8 +29,8 @@ export interface HumanOptions {
 export function humanReporter(out: Output, opts: HumanOptions = {}): Reporter {
   const c = new Chalk({ level: out.color ? 1 : 0 });
   const paint: Record<Status, (s: string) => string> = { ok: c.green, warn: c.yellow, fail: c.red, skip: c.gray };
-  const width = out.width;
-  const wrap = (lines: string[]) => wrapBlock(lines, width);
+  const width = out.width ?? DEFAULT_WIDTH;
+  const wrap = (lines: string[]) => (out.width === null ? lines.flatMap((l) => l.split('\n')) : wrapBlock(lines, out.width));
   const writeOut = (lines: string[]) => out.stdout(wrap(lines).join('\n') + '\n');
   const writeErr = (lines: string[]) => {
     if (held) kept.push(...lines);

@@ -10,6 +10,7 @@
  * being shown, so the run ends with a summary of what was and was not done.
  */
 import type { Check, FixStep } from '../check.js';
+import { truncate } from './layout.js';
 
 /** What the asker needs from the reporter: stop drawing while a question is open. */
 export interface Holdable {
@@ -37,7 +38,7 @@ export interface Asker {
   pick(choices: { id: string; label: string }[]): Promise<string[]>;
 }
 
-export function createAsker(ui: Holdable): Asker {
+export function createAsker(ui: Holdable, width = 80): Asker {
   let chain: Promise<unknown> = Promise.resolve();
   let interrupted = false;
   /** Runs `fn` after every earlier question is answered, with the reporter held. */
@@ -78,7 +79,8 @@ export function createAsker(ui: Holdable): Asker {
         try {
           return await checkbox({
             message: 'Fix which checks? (space toggles, enter confirms)',
-            choices: choices.map((ch) => ({ name: ch.label, value: ch.id, checked: true })),
+            // One row per choice, cut to the terminal; the answer line lists ids only.
+            choices: choices.map((ch) => ({ name: truncate(ch.label, width - 6), value: ch.id, short: ch.id, checked: true })),
             pageSize: 20,
           });
         } catch (err) {
@@ -94,8 +96,9 @@ export function createAsker(ui: Holdable): Asker {
 /** The whole step, before its question: what runs (command and arguments), which files it touches, why it asks. */
 export function describeStep(check: Check, step: FixStep, info: { index: number; total: number; notes?: string[] }): string[] {
   const lines = ['', `${check.title} [${check.id}] — step ${info.index} of ${info.total} needs your consent:`];
-  lines.push(`    does:     ${step.describe}`);
-  if (step.command) lines.push(`    runs:     ${[step.command.cmd, ...step.command.args].map(quoteArg).join(' ')}`);
+  lines.push(`    ${step.command ? 'runs: ' : 'does: '}    ${step.describe}`);
+  const cmd = step.command ? [step.command.cmd, ...step.command.args].map(quoteArg).join(' ') : undefined;
+  if (cmd && !step.describe.includes(cmd)) lines.push(`    runs:     ${cmd}`);
   if (step.files?.length) lines.push(`    touches:  ${step.files.join(', ')}`);
   for (const n of info.notes ?? []) lines.push(`    note:     ${n}`);
   lines.push('    Answer n to skip this fix; the other fixes go on.');

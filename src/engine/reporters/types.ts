@@ -50,8 +50,8 @@ export interface Output {
   stderr: (s: string) => void;
   isTTY: boolean;
   color: boolean;
-  /** Columns to lay out for (unknown or 0 → 80). */
-  width: number;
+  /** Columns to wrap at on a terminal (unknown or 0 → 80); null when not a terminal (pipes and files get one logical line per line, for grep). */
+  width: number | null;
   /** A live spinner may be drawn: a TTY that reports its width, and not CI. */
   live: boolean;
 }

@@ -57,11 +57,13 @@ console.log(`devenv bench · node ${process.version} · ${os.cpus().length} cpus
 const doctor = bench('devenv doctor', process.execPath, [run, 'doctor'], { cwd: work, env });
 const probes = bench('same probes, concurrently, from sh', 'sh', [scriptFile], { cwd: work, env });
 const version = bench('devenv --version', process.execPath, [run, '--version'], { cwd: work, env });
+const shellenv = bench('devenv shellenv (every shell start)', process.execPath, [run, 'shellenv'], { cwd: work, env });
 const bare = bench("node -e ''", process.execPath, ['-e', ''], { cwd: work, env });
 console.log('');
 const r1 = doctor / probes;
 const r2 = version / bare;
 console.log(`doctor / concurrent probes: ${r1.toFixed(2)}x (target <= 1.5x, on top of node start-up: ${(doctor - bare).toFixed(0)} ms vs ${probes.toFixed(0)} ms)`);
 console.log(`--version / bare node:      ${r2.toFixed(2)}x (${(version - bare).toFixed(0)} ms of devenv start-up)`);
+console.log(`shellenv:                   ${shellenv.toFixed(0)} ms (target <= 100 ms; ${(shellenv - bare).toFixed(0)} ms on top of node start-up)`);
 fs.rmSync(home, { recursive: true, force: true });
 if (!dirArg) fs.rmSync(work, { recursive: true, force: true });

@@ -144,7 +144,7 @@ describe('CLI conventions', () => {
     const fromRoot = await runCli(['shellenv'], { env, cwd: '/' });
     assert.equal(fromRoot.code, 0, fromRoot.stderr);
     assert.doesNotMatch(fromRoot.stdout, /GOPATH/);
-    const fromHome = await runCli(['shellenv', '--dir', sub], { env, cwd: env.HOME });
+    const fromHome = await runCli(['shellenv', '--dir', sub], { env, cwd: t.env.HOME });
     assert.equal(fromHome.stdout, inSub.stdout);
     assert.equal(await fs.readFile(log, 'utf8').catch(() => ''), '', 'shellenv ran a probe');
   });

@@ -13,7 +13,7 @@ import { after, before, describe, it } from 'node:test';
 import { requireReal } from '../helpers/daemons.js';
 import { binRun, istioFixture, runCli, tempEnv } from '../helpers/env.js';
 import { startServer, type TestServer } from '../helpers/http.js';
-import { haveTmux, openTty, type Tty } from '../helpers/tty.js';
+import { haveTmux, openTty } from '../helpers/tty.js';
 
 const KUBECTL_URL = 'https://storage.googleapis.com/kubernetes-release/release/v1.13.10/bin/linux/amd64/kubectl';
 const DOCKERFILE = `FROM docker.io/istio/base:1.4-dev.4\n\n# kubectl\nADD ${KUBECTL_URL} /usr/bin/kubectl\nRUN chmod +x /usr/bin/kubectl\n`;
@@ -131,7 +131,7 @@ describe('devenv in a real terminal (tmux 120×40)', () => {
       const first = /\[(fpm|kubectl-cache)\] — step \d of \d needs your consent/.exec(screen.split('\n').filter((l) => /needs your consent/.test(l)).at(-1) ?? '')?.[1];
       assert.ok(first, screen);
       if (first === 'fpm') assert.match(screen, new RegExp(`runs: +gem install --no-document fpm --clear-sources --source ${server!.url}/gems/`));
-      else assert.match(screen, /touches: +.*docker\/Dockerfile\.kubectl/);
+      else assert.match(screen, /touches: +\S*docker\/Dockerfile\.kubectl/);
 
       // One `y` answers this question and nothing else: the second question stays open, unanswered.
       tty.type('y');

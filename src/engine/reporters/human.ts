@@ -214,8 +214,9 @@ export function humanReporter(out: Output, opts: HumanOptions = {}): Reporter {
       const byId = new Map(checks.map((ch) => [ch.id, ch]));
       const lines: string[] = [];
       const failure = (msg: string) => {
-        const k = opts.verbose ? { text: clip(msg, { maxLines: 1000, maxChars: 1e6 }).text, rest: 0 } : clip(msg);
-        return [...k.text.split('\n').map((l) => `    ${l}`), ...(k.rest ? [c.dim(`    (${k.rest} more line${k.rest === 1 ? '' : 's'}: --verbose)`)] : [])];
+        const k = opts.verbose ? { text: clip(msg, { maxLines: 1000, maxChars: 1e6 }).text, rest: 0, cut: false } : clip(msg);
+        const more = k.rest ? `${k.rest} more line${k.rest === 1 ? '' : 's'}: --verbose` : k.cut ? 'cut short: --verbose shows all of it' : '';
+        return [...k.text.split('\n').map((l) => `    ${l}`), ...(more ? [c.dim(`    (${more})`)] : [])];
       };
       for (const oc of outcomes) {
         if (opts.quiet && oc.ok) continue;

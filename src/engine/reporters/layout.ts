@@ -115,7 +115,7 @@ const NOISE = [/^go: downloading /, /^go: finding /, /^go: extracting /, /^\s*$/
  * `maxChars` characters kept. `rest` is how many lines were left out (shown
  * with --verbose).
  */
-export function clip(text: string, opts: { maxLines?: number; maxChars?: number } = {}): { text: string; rest: number; full: string[] } {
+export function clip(text: string, opts: { maxLines?: number; maxChars?: number } = {}): { text: string; rest: number; cut: boolean; full: string[] } {
   const full = dedupe(text.split('\n').map((l) => l.trimEnd()).filter((l) => l.trim() !== ''));
   const meaningful = full.filter((l) => !NOISE.some((re) => re.test(l)));
   const pick = meaningful.length > 0 ? meaningful : full;
@@ -123,16 +123,20 @@ export function clip(text: string, opts: { maxLines?: number; maxChars?: number 
   const maxChars = opts.maxChars ?? 240;
   const kept: string[] = [];
   let chars = 0;
+  let cut = false;
   for (const l of pick) {
     if (kept.length >= maxLines) break;
     if (chars + l.length > maxChars) {
-      if (kept.length === 0) kept.push(l.slice(0, maxChars).replace(/\s+\S*$/, '') + ' …');
+      if (kept.length === 0) {
+        kept.push(l.slice(0, maxChars).replace(/\s+\S*$/, '') + ' …');
+        cut = true;
+      }
       break;
     }
     kept.push(l);
     chars += l.length;
   }
-  return { text: kept.join('\n'), rest: Math.max(0, full.length - kept.length), full };
+  return { text: kept.join('\n'), rest: Math.max(0, full.length - kept.length), cut, full };
 }
 
 /** Collapses repeated lines (anywhere in the list) into one with a count. */

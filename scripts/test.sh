@@ -12,12 +12,13 @@ say() { printf '[test] %s\n' "$*" >&2; }
 have_all() {
   command -v dockerd >/dev/null && command -v docker >/dev/null && command -v docker-registry >/dev/null &&
     command -v go >/dev/null && command -v ruby >/dev/null && command -v gem >/dev/null &&
+    command -v tmux >/dev/null && command -v script >/dev/null &&
     tar --version 2>/dev/null | head -1 | grep -q 'GNU tar'
 }
 
 if ! have_all; then
   if [ "$(id -u)" = 0 ]; then
-    say "installing docker.io docker-registry golang-go ruby tar (apt-get)"
+    say "installing docker.io docker-registry golang-go ruby tar tmux bsdutils (apt-get)"
     created_policy=
     if [ ! -e /usr/sbin/policy-rc.d ]; then
       # keep the package's postinst from starting the system Docker daemon
@@ -26,10 +27,10 @@ if ! have_all; then
       created_policy=1
     fi
     apt-get update
-    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends docker.io docker-registry golang-go ruby tar ca-certificates
+    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends docker.io docker-registry golang-go ruby tar tmux bsdutils ca-certificates
     [ -z "$created_policy" ] || rm -f /usr/sbin/policy-rc.d
   else
-    say "missing tools; as root run: apt-get update && apt-get install -y docker.io docker-registry golang-go ruby"
+    say "missing tools; as root run: apt-get update && apt-get install -y docker.io docker-registry golang-go ruby tmux bsdutils"
     [ "$ci" != true ] || { say "CI=true: a missing component is a failure"; exit 1; }
   fi
 fi

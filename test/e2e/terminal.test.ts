@@ -212,6 +212,28 @@ describe('devenv in a real terminal (tmux 120×40)', () => {
     }
   });
 
+  it('CI=true on a terminal: no checklist and no question, never waits for input', async (tc) => {
+    if (!requireReal(tc, 'gem and tmux', ready)) return;
+    const { root, env } = await checkout('ci');
+    const tty = await openTty({ width: 120, height: 40, env: { ...env, CI: 'true' }, cwd: root });
+    try {
+      tty.type(devenv('fix'));
+      tty.keys('Enter');
+      const [, code] = await tty.waitFor(/EXIT:(\d+)/, 60_000);
+      assert.equal(code, '2', tty.history());
+      assert.match(tty.history(), /name the checks to fix, or pass --all/);
+      tty.type(devenv('fix fpm kubectl-cache'));
+      tty.keys('Enter');
+      const [, second] = await tty.waitFor(/EXIT:\d\n[^]*EXIT:(\d+)/, 60_000);
+      const out = tty.history();
+      assert.equal(second, '1', out);
+      assert.doesNotMatch(out, /Run this step\?/);
+      assert.match(out, /needs consent to: gem install/);
+    } finally {
+      await tty.close();
+    }
+  });
+
   it('without a terminal: never asks, never waits, and every note is printed (the mirror used)', async (tc) => {
     if (!requireReal(tc, 'gem', ready)) return;
     const { root, env } = await checkout('plain');

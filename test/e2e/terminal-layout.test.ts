@@ -136,6 +136,21 @@ describe('doctor output fits the terminal', () => {
     for (const line of text.split('\n')) assert.ok(columns(line) <= 80, `wider than 80: ${JSON.stringify(line)}`);
   });
 
+  it('a long tool error from a fix is printed once, cut to its first lines; --verbose has all of it', async () => {
+    const cfg = path.join(t.dir, 'proxy.json');
+    const { writeFile } = await import('node:fs/promises');
+    await writeFile(cfg, JSON.stringify({ go: { proxy: 'http://127.0.0.1:9/' } }));
+    const r = await runCli(['fix', 'go-modules', '--dir', root, '--config', cfg], { env, timeoutMs: 120_000 });
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    const all = r.stdout + r.stderr;
+    assert.equal((all.match(/go mod download failed/g) ?? []).length, 1, all);
+    assert.match(r.stdout, /\(cut short: --verbose shows all of it\)|more lines?: --verbose/);
+    assert.match(r.stderr, /go-modules: .*go mod download.* \(failed: see below\)/);
+    const v = await runCli(['fix', 'go-modules', '--verbose', '--dir', root, '--config', cfg], { env, timeoutMs: 120_000 });
+    assert.equal(((v.stdout + v.stderr).match(/go mod download failed/g) ?? []).length, 1);
+    assert.ok(v.stdout.length > r.stdout.length, 'verbose shows more of the error');
+  });
+
   it('--quiet prints only the problems', async () => {
     const r = await runCli(['doctor', '--quiet', '--dir', root], { env, timeoutMs: 60_000 });
     assert.equal(r.code, 1);

@@ -212,6 +212,24 @@ describe('devenv in a real terminal (tmux 120×40)', () => {
     }
   });
 
+  it('Ctrl-C at the checklist: exit 130, nothing changed', async (tc) => {
+    if (!requireReal(tc, 'gem and tmux', ready)) return;
+    const { root, env } = await checkout('checklist');
+    const tty = await openTty({ width: 80, height: 30, env, cwd: root });
+    try {
+      tty.type(devenv('fix'));
+      tty.keys('Enter');
+      await tty.waitFor(/Fix which checks\?/);
+      tty.keys('C-c');
+      const [, code] = await tty.waitFor(/EXIT:(\d+)/, 60_000);
+      assert.equal(code, '130', tty.history());
+      assert.match(tty.history(), /Interrupted \(Ctrl-C\) at the checklist: nothing was changed\./);
+      assert.equal(await fs.readFile(path.join(root, 'docker/Dockerfile.kubectl'), 'utf8'), DOCKERFILE);
+    } finally {
+      await tty.close();
+    }
+  });
+
   it('CI=true on a terminal: no checklist and no question, never waits for input', async (tc) => {
     if (!requireReal(tc, 'gem and tmux', ready)) return;
     const { root, env } = await checkout('ci');

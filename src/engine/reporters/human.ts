@@ -292,7 +292,8 @@ export function humanReporter(out: Output, opts: HumanOptions = {}): Reporter {
       }
       const sum = summarizeFixes(outcomes);
       if (lines.length) lines.push('');
-      if (o.interrupted) {
+      if (o.interrupted && outcomes.length === 0) lines.push(c.yellow('Interrupted (Ctrl-C) at the checklist: nothing was changed.'));
+      else if (o.interrupted) {
         const done = outcomes.filter((x) => ['fixed', 'improved', 'still-failing', 'failed'].includes(x.action) && x.after);
         const notDone = outcomes.filter((x) => x.action === 'declined' || x.action === 'planned');
         lines.push(c.yellow(`Interrupted (Ctrl-C). Done: ${done.length ? done.map((x) => `${x.id} (${x.action})`).join(', ') : 'nothing changed'}. Not done: ${notDone.length ? notDone.map((x) => x.id).join(', ') : 'nothing'}. Next: devenv doctor`));

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { humanReporter } from '../../src/engine/reporters/human.js';
+import type { Check } from '../../src/engine/check.js';
 import type { Output } from '../../src/engine/reporters/types.js';
 
 /** A plain (non-TTY) output that records what was written. */
@@ -48,5 +49,20 @@ describe('human reporter without a terminal', () => {
     r.log('envoy debug: 1.0 MiB of 40.0 MiB, 3.1 MiB/s');
     r.log('upstream gcr.io/distroless/static unavailable; using mirror cistio/distroless-static');
     assert.equal(o.err.join(''), 'upstream gcr.io/distroless/static unavailable; using mirror cistio/distroless-static\n');
+  });
+});
+
+describe('human reporter: a slow check without a terminal', () => {
+  it('says every few seconds which checks are still running, and stops when they end', async () => {
+    const o = plain();
+    const r = humanReporter(o, { progressEveryMs: 100 });
+    const check: Check = { id: 'slow', title: 'Slow check', category: 'toolchain', description: 'x', run: async () => ({ status: 'ok', summary: 'ok' }) };
+    r.onEvent({ type: 'check-start', check });
+    await new Promise((res) => setTimeout(res, 350));
+    r.onEvent({ type: 'check-end', check, result: { id: 'slow', status: 'ok', summary: 'ok', durationMs: 350 } });
+    const n = o.err.join('').split('\n').filter((l) => l === '… still checking: Slow check').length;
+    assert.ok(n >= 2 && n <= 4, o.err.join(''));
+    await new Promise((res) => setTimeout(res, 250));
+    assert.equal(o.err.join('').split('\n').filter(Boolean).length, n, 'lines after the check ended');
   });
 });

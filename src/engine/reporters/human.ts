@@ -133,12 +133,29 @@ export function humanReporter(out: Output, opts: HumanOptions = {}): Reporter {
     return lines;
   };
 
+  // Without a spinner, a check that takes long shows up as a plain line every 5 s (never one per event).
+  let still: NodeJS.Timeout | undefined;
+  const stillChecking = () => {
+    if (out.live || opts.quiet) return;
+    if (running.size === 0) {
+      if (still) clearInterval(still);
+      still = undefined;
+    } else if (!still) {
+      still = setInterval(() => {
+        if (running.size > 0) writeErr([c.dim(`… still checking: ${[...running].join(', ')}`)]);
+      }, everyMs);
+      still.unref();
+    }
+  };
+
   return {
     onEvent(e) {
       if (e.type === 'check-start') {
         running.add(e.check.title);
+        stillChecking();
       } else if (e.type === 'check-end') {
         running.delete(e.check.title);
+        stillChecking();
       } else if (e.type === 'step-start') {
         if (out.live) spin(`${e.check.id}: ${e.step.describe}`);
         else if (!opts.quiet) writeErr([`  … ${e.check.id}: ${e.step.describe}`]);

@@ -212,6 +212,31 @@ describe('devenv in a real terminal (tmux 120×40)', () => {
     }
   });
 
+  it('doctor --fix on a terminal: the report, then the same questions one at a time, then the fix summary', async (tc) => {
+    if (!requireReal(tc, 'gem and tmux', ready)) return;
+    const { root, env } = await checkout('doctorfix');
+    const tty = await openTty({ width: 120, height: 40, env, cwd: root });
+    try {
+      tty.type(devenv('doctor --fix'));
+      tty.keys('Enter');
+      await tty.waitFor(/\d+ ok, \d+ warnings?, 2 failed[^]*Run this step\? \(y\/N\)/);
+      assert.equal(openQuestions(tty.screen()), 1);
+      tty.type('y');
+      tty.keys('Enter');
+      await tty.waitFor(/needs your consent[^]*needs your consent[^]*Run this step\? \(y\/N\)/);
+      assert.equal(openQuestions(tty.screen()), 1);
+      tty.type('y');
+      tty.keys('Enter');
+      const [, code] = await tty.waitFor(/EXIT:(\d+)/, 180_000);
+      const out = tty.history();
+      assert.equal(code, '0', out);
+      assert.match(out, /\[fpm\]: fixed/);
+      assert.match(out, /\[kubectl-cache\]: fixed/);
+    } finally {
+      await tty.close();
+    }
+  });
+
   it('Ctrl-C at the checklist: exit 130, nothing changed', async (tc) => {
     if (!requireReal(tc, 'gem and tmux', ready)) return;
     const { root, env } = await checkout('checklist');

@@ -148,8 +148,9 @@ export const kubectlCache = {
       );
     }
     if (!s.rewritten) {
-      steps.push(
-        actionStep(
+      steps.push({
+        files: [s.dockerfile, s.backup, `${s.backup}.devenv.json`],
+        ...actionStep(
           'edit',
           `back up ${KUBECTL_DOCKERFILE} to ${s.backup}, then rewrite line ${s.line} to: ADD kubectl /usr/bin/kubectl`,
           async (c) => {
@@ -168,7 +169,7 @@ export const kubectlCache = {
           },
           true,
         ),
-      );
+      });
     }
     return { notes: s.rewritten ? [] : [`${KUBECTL_DOCKERFILE} is tracked by git: the edit shows in git status until you run devenv fix --revert kubectl-cache.`], steps };
   },

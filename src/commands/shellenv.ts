@@ -3,6 +3,7 @@ import { goRequirement } from '../../checks/go-version.js';
 import { BaseCommand } from '../cli/base.js';
 import { createContext } from '../engine/context.js';
 import { istioProject } from '../istio/project.js';
+import { readIstioFacts } from '../istio/facts.js';
 import { computeShellEnv, defaultShell, renderShellEnv, type Shell } from '../features/shellenv.js';
 
 export default class ShellEnv extends BaseCommand {
@@ -19,7 +20,9 @@ export default class ShellEnv extends BaseCommand {
 
   async run(): Promise<void> {
     const { flags } = await this.parse(ShellEnv);
-    const ctx = await createContext({ project: istioProject, dir: flags.dir, configPath: flags.config });
+    // Runs in every shell start: only files are read — no subprocess (not even git for the checkout's tag), no check.
+    const filesOnly = { ...istioProject, read: (root: string) => readIstioFacts(root) };
+    const ctx = await createContext({ project: filesOnly, dir: flags.dir, configPath: flags.config });
     const env = await computeShellEnv(ctx, goRequirement(ctx)?.version);
     process.stdout.write(renderShellEnv(env, (flags.shell as Shell | undefined) ?? defaultShell(ctx.env)));
   }

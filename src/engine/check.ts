@@ -42,6 +42,8 @@ export interface FixStep {
   command?: { cmd: string; args: string[] };
   /** Needs the user's consent: sudo, installing software, editing tracked files. */
   consent?: boolean;
+  /** Files or directories the step writes (shown with its consent question). */
+  files?: string[];
   /**
    * Performs the step; throws (ideally a DevenvError) on failure.
    * Absent for `manual` steps: instructions devenv cannot carry out itself.

@@ -275,6 +275,8 @@ export interface FixOutcome {
   needsYou?: string[];
   /** The check crashed (a devenv bug) while checking or planning. */
   crashed?: boolean;
+  /** Not run because the person pressed Ctrl-C at a question. */
+  interrupted?: boolean;
   /**
    * The one verdict every reporter and the exit code use: true only when the
    * check is ok afterwards (or, in a dry run, when its plan is ready; or it does not apply here).
@@ -287,7 +289,9 @@ export interface FixOptions extends RunOptions {
   /** Run consent steps without asking. */
   yes?: boolean;
   /** Asks the user about a consent step; absent when there is nobody to ask. */
-  confirm?: (check: Check, step: FixStep) => Promise<boolean>;
+  confirm?: (check: Check, step: FixStep, plan: FixPlan) => Promise<boolean>;
+  /** True once the person interrupted the run (Ctrl-C at a question): no step starts after that. */
+  stopped?: () => boolean;
   /** Timeout for one fix plan (downloads and installs take longer than probes). */
   fixTimeoutMs?: number;
   /** `--revert`: the given checks' revert plans run instead of their fixes. */
@@ -394,10 +398,13 @@ export async function runFixes(checks: readonly Check[], ctx: Context, opts: Fix
       if (opts.dryRun) {
         return done({ id: check.id, action: 'planned', before, ok: true, plan, ...(manual.length ? { needsYou: manual } : {}) });
       }
+      const interrupted = () => done({ id: check.id, action: 'declined', before, ok: false, plan, interrupted: true, message: 'not run: interrupted (Ctrl-C)' });
+      if (opts.stopped?.()) return interrupted();
       // Consent first, for every step, so nothing runs half-way and then stops for a question.
       for (const step of plan.steps) {
         if (!step.consent || !step.run || opts.yes) continue;
-        const yes = opts.confirm ? await opts.confirm(check, step) : false;
+        const yes = opts.confirm ? await opts.confirm(check, step, plan) : false;
+        if (!yes && opts.stopped?.()) return interrupted();
         if (!yes) {
           return done({
             id: check.id,
@@ -409,6 +416,7 @@ export async function runFixes(checks: readonly Check[], ctx: Context, opts: Fix
           });
         }
       }
+      if (opts.stopped?.()) return interrupted();
       let failure: string | undefined;
       let ranSteps = 0;
       const runStep = async (c: Context, step: FixStep): Promise<string | undefined> => {

@@ -84,7 +84,11 @@ describe('devenv fix (end to end)', () => {
     const root = await istioFixture(path.join(t.dir, 'all'), { go: '1.1' });
     const r = await runCli(['fix', '--all', '--dry-run', '--json', '--dir', root, '--config', path.join(root, 'cfg.json')], { env: t.env });
     assert.equal(r.code, 2);
-    assert.match(r.stderr, /cfg\.json: file not found/);
+    // With --json the error is the {"error": …} object on stdout.
+    assert.match(JSON.parse(r.stdout).error.message, /cfg\.json: file not found/);
+    const human = await runCli(['fix', '--all', '--dry-run', '--dir', root, '--config', path.join(root, 'cfg.json')], { env: t.env });
+    assert.equal(human.code, 2);
+    assert.match(human.stderr, /cfg\.json: file not found/);
   });
 
   it('fix --all --dry-run: every failing fixer lists its exact steps and nothing changes', async () => {

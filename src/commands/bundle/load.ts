@@ -1,7 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '../../cli/base.js';
 import { createContext } from '../../engine/context.js';
-import { askConsent } from '../../engine/reporters/prompts.js';
+import { askConfirm } from '../../engine/reporters/prompts.js';
 import { istioProject } from '../../istio/project.js';
 import { loadBundle } from '../../features/bundle/load.js';
 import { redact } from '../../platform/redact.js';
@@ -23,8 +23,8 @@ A bundle made for another commit or release line is refused, naming what differs
     const { args, flags } = await this.parse(BundleLoad);
     const say = (l: string) => process.stderr.write(redact(l, process.env) + '\n');
     const ctx = await createContext({ project: istioProject, dir: flags.dir, configPath: flags.config, log: say });
-    const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY);
-    const r = await loadBundle(ctx, { file: args.file, force: flags.force, confirmRetag: interactive ? askConsent : undefined });
+    const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY) && process.env.CI !== 'true';
+    const r = await loadBundle(ctx, { file: args.file, force: flags.force, confirmRetag: interactive ? askConfirm : undefined });
     const out: string[] = [];
     if (r.differences.length) out.push(`Loaded with --force although it differs: ${r.differences.join('; ')}`);
     out.push(`Verified ${r.manifest.items.length} items.`);

@@ -1,5 +1,5 @@
 import { Flags } from '@oclif/core';
-import { BaseCommand } from '../../cli/base.js';
+import { BaseCommand, interactive as canAsk } from '../../cli/base.js';
 import { envInit } from '../../features/envinit.js';
 import { askConfirm, askValidated } from '../../engine/reporters/prompts.js';
 
@@ -15,7 +15,7 @@ export default class EnvInit extends BaseCommand {
 
   async run(): Promise<void> {
     const { flags } = await this.parse(EnvInit);
-    const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY);
+    const interactive = canAsk({});
     process.exitCode = await envInit({
       dir: flags.dir,
       hub: flags.hub,

@@ -29,20 +29,27 @@ export function doctorJson(meta: ReportMeta, checks: readonly Check[], results: 
     root: meta.root,
     project: meta.project,
     network: meta.network ?? null,
+    config: meta.inEffect ? { files: meta.inEffect.configFiles, prefer: meta.inEffect.prefer, mirrors: { urls: meta.inEffect.urls, images: meta.inEffect.images } } : null,
     checks: results.map((r) => checkJson(byId.get(r.id), r)),
     summary: summarize(results),
   };
 }
 
 export function jsonReporter(out: Output): Reporter {
+  // `doctor --fix --json`: the doctor object waits for the fixes, so stdout holds one object.
+  let pendingDoctor: ReturnType<typeof doctorJson> | undefined;
   return {
     onEvent() {},
     log(line) {
       out.stderr(line + '\n');
     },
-    pause() {},
-    doctor(meta, checks, results) {
-      out.stdout(JSON.stringify(doctorJson(meta, checks, results), null, 2) + '\n');
+    hold() {},
+    release() {},
+    print() {},
+    doctor(meta, checks, results, o) {
+      const body = doctorJson(meta, checks, results);
+      if (o?.following === 'fix') pendingDoctor = body;
+      else out.stdout(JSON.stringify(body, null, 2) + '\n');
     },
     fix(meta, checks, outcomes, opts) {
       const byId = new Map(checks.map((c) => [c.id, c]));
@@ -58,6 +65,7 @@ export function jsonReporter(out: Output): Reporter {
           action: o.action,
           ok: o.ok,
           crashed: Boolean(o.crashed),
+          interrupted: Boolean(o.interrupted),
           message: o.message ?? null,
           needsYou: o.needsYou ?? [],
           notes: o.plan?.notes ?? [],
@@ -67,13 +75,17 @@ export function jsonReporter(out: Output): Reporter {
             command: s.command ?? null,
             consent: Boolean(s.consent),
             manual: !s.run,
+            files: s.files ?? [],
           })),
           before: checkJson(byId.get(o.id), o.before),
           after: o.after ? checkJson(byId.get(o.id), o.after) : null,
         })),
+        interrupted: Boolean(opts.interrupted),
         summary: fixSummaryJson(outcomes),
       };
-      out.stdout(JSON.stringify(body, null, 2) + '\n');
+      const whole = pendingDoctor ? { ...pendingDoctor, fix: body } : body;
+      pendingDoctor = undefined;
+      out.stdout(JSON.stringify(whole, null, 2) + '\n');
     },
   };
 }
@@ -92,4 +104,9 @@ export function fixSummaryJson(outcomes: readonly FixOutcome[]) {
     failed: sum.notOk.length,
     planned: sum.counts.planned ?? 0,
   };
+}
+
+/** `--json` errors: the one object printed on stdout for a usage or config error (same exit code). */
+export function errorJson(message: string, code: string, suggestions: readonly string[], exitCode: number) {
+  return { error: { message, code, suggestions: [...suggestions], exitCode } };
 }

@@ -1,3 +1,4 @@
+import fs from 'node:fs/promises';
 import type { IstioCheck } from '../src/istio/project.js';
 import path from 'node:path';
 import type { CheckResult } from '../src/engine/check.js';
@@ -41,7 +42,7 @@ export function pilotCommand(s: ReturnType<typeof pilotSettings>): string {
 
 async function yamlProblem(file: string): Promise<string | undefined> {
   const { default: YAML } = await import('yaml');
-  const text = await (await import('node:fs/promises')).readFile(file, 'utf8');
+  const text = await fs.readFile(file, 'utf8');
   const doc = YAML.parseDocument(text, { prettyErrors: true });
   if (doc.errors.length === 0) return undefined;
   const e = doc.errors[0];

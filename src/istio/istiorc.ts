@@ -32,7 +32,7 @@ export function findAssignment(lines: string[], name: string): { index: number; 
 /** Sets each name to its value (replacing the first assignment's value, else appending `NAME ?= value`). */
 export function setRcValues(text: string, values: { name: string; value: string }[]): RcEdit {
   const eol = EOL(text);
-  const lines = text.split('\n');
+  const lines = text === '' ? [] : text.split('\n');
   const trailingNewline = text.endsWith('\n');
   if (trailingNewline) lines.pop();
   const changed: RcEdit['changed'] = [];

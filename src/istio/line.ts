@@ -10,6 +10,7 @@
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { versionLess } from '../platform/versions.js';
 import { readTextCapped } from '../platform/files.js';
 import type { GoMod, Located } from './gomod.js';
 import type { MakeVar } from './makefile.js';
@@ -141,7 +142,8 @@ export async function readReleaseLine(root: string, goMod: GoMod | undefined, ma
   let depMode: Located<DepMode>;
   if (!goMod?.module) depMode = { value: 'dep', file: gopkg ? 'Gopkg.toml' : 'go.mod (absent)', line: gopkg ? 1 : 0 };
   else if (gomodule) depMode = { value: 'modules', file: gomodule.file, line: gomodule.line };
-  else if (modulesTxt) depMode = { value: 'vendor-gopath', file: 'vendor/modules.txt', line: 1 };
+  // 1.2/1.3: `go 1.12` with a committed vendor/ and no GO111MODULE in make (1.4+ say `GO111MODULE ?= on` and ignore vendor/).
+  else if (modulesTxt && (!goMod.go || versionLess(goMod.go.value, '1.13'))) depMode = { value: 'vendor-gopath', file: 'vendor/modules.txt', line: 1 };
   else depMode = { value: 'modules', file: 'go.mod', line: goMod.go?.line ?? 1 };
   return {
     recognisedBy: recognised ?? { value: 'unrecognised', file: '', line: 0 },

@@ -74,4 +74,18 @@ describe('fix outcomes (end to end)', () => {
     assert.equal(body.project.version, '1.4.2');
     assert.match(String(checkFrom(r.stdout, 'hub-tag').hint), /--tag 1\.4\.2-dev/);
   });
+
+  // Regression: `HUB=docker.io/janesmithistiodevelopmentsquadTeam devenv doctor --only hub-tag --timeout 2` took 66 s.
+  it('a 5,000-character HUB and a 40-character mixed-case HUB are judged within the timeout (bin/run.js)', async () => {
+    const root = await istioFixture(path.join(t.dir, 'hub-long'));
+    for (const HUB of ['docker.io/janesmithistiodevelopmentsquadTeam', 'docker.io/' + 'a-'.repeat(2495) + 'A']) {
+      const started = Date.now();
+      const r = await runCli(['doctor', '--json', '--only', 'hub-tag', '--timeout', '2', '--dir', root], { env: { ...t.env, HUB, TAG: 't' }, timeoutMs: 30_000 });
+      const c = checkFrom(r.stdout, 'hub-tag');
+      assert.equal(c.status, 'fail');
+      assert.match(String(c.summary), /upper-case letters|not a valid/);
+      assert.doesNotMatch(String(c.summary), /timed out/);
+      assert.ok(Date.now() - started < 15_000, `took ${Date.now() - started} ms`);
+    }
+  });
 });

@@ -245,7 +245,7 @@ console.log(JSON.stringify({ bad: bad.length, sample: bad[0] ?? null }));`;
     it('--timeout abc keeps the reason', async () => {
       const r = await runCli(['doctor', '--timeout', 'abc'], { env: t.env });
       assert.equal(r.code, 2);
-      assert.match(r.stderr, /--timeout.*Expected an integer but received: abc/);
+      assert.match(r.stderr, /--timeout must be a whole number of seconds, 1 or more \(got "abc"\)/);
     });
     it('no MaxListenersExceededWarning: 12 requests and 20 concurrent commands on one check signal', async () => {
       const script = `import http from 'node:http';

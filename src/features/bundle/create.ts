@@ -5,12 +5,13 @@
  * manifest first, then every item. Memory stays flat: items are files, copied
  * chunk by chunk.
  */
+import { createGunzip, createGzip } from 'node:zlib';
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import type { Writable } from 'node:stream';
+import { Writable } from 'node:stream';
 import type { IstioContext as Context } from '../../istio/project.js';
 import { progressLogger } from '../../platform/download.js';
 import { DevenvError, UsageError, errorMessage } from '../../platform/errors.js';
@@ -104,6 +105,8 @@ async function collectArtifacts(ctx: Context, platforms: string[], staging: stri
     const got = await ctx.download({ url: src.url, dest, publishedChecksum: src.publishedChecksum, authHeaders: src.authHeaders, onProgress: progressLogger(ctx.log, src.label) });
     ctx.log(`${src.label}: ${got.fromCache ? 'from the download cache' : `downloaded from ${got.urlUsed}`} (sha256 ${got.verified})`);
     if (!got.fromCache) out.fetched.push(src.url);
+    // A first-use sha256 is recorded only for an artifact that proved usable: a gzip stream must decompress whole.
+    if (!/\.(tar\.gz|tgz)$/.test(base) || (await gunzipsWhole(dest))) await got.confirm();
     out.items.push({
       path: `artifacts/${got.sha256.slice(0, 12)}-${base}`,
       kind: 'artifact',
@@ -304,7 +307,6 @@ async function writeBundle(ctx: Context, file: string, manifest: BundleManifest,
   let head: Writable = sink;
   let done: Promise<void>;
   if (gzip) {
-    const { createGzip } = await import('node:zlib');
     const gz = createGzip({ level: 6 });
     head = gz;
     done = pipeline(gz, sink);
@@ -369,5 +371,15 @@ export async function createBundle(ctx: Context, opts: CreateOptions): Promise<C
     return { file, manifest, bytes, fetched: collected.fetched };
   } finally {
     await fs.rm(staging, { recursive: true, force: true });
+  }
+}
+
+/** True when `file` decompresses as gzip to its end (CRC checked); false when it is not gzip or is corrupt. */
+async function gunzipsWhole(file: string): Promise<boolean> {
+  try {
+    await pipeline(createReadStream(file), createGunzip(), new Writable({ write: (_c, _e, cb) => cb() }));
+    return true;
+  } catch {
+    return false;
   }
 }

@@ -5,6 +5,7 @@
  * The reader is deliberately strict: it names truncation, bad header
  * checksums and every entry type a bundle never contains.
  */
+import { createGunzip } from 'node:zlib';
 import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import type { Writable } from 'node:stream';
@@ -314,7 +315,6 @@ export async function openBundleStream(file: string): Promise<{ stream: AsyncIte
   }
   const raw = createReadStream(file, { highWaterMark: 256 << 10 });
   if (magic[0] !== 0x1f || magic[1] !== 0x8b) return { stream: raw, gzip: false };
-  const { createGunzip } = await import('node:zlib');
   const gunzip = createGunzip();
   raw.on('error', (e) => gunzip.destroy(e));
   raw.pipe(gunzip);

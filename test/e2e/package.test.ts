@@ -115,7 +115,7 @@ describe('the single executable (npm run package)', () => {
     const root = await istioFixture(path.join(t.dir, 'istio-env'));
     const init = await run(seaBinary, ['env', 'init', '--hub', 'docker.io/jane', '--tag', '1.4-dev'], { env, cwd: root });
     assert.equal(init.code, 0, init.stderr);
-    assert.match(await fs.readFile(path.join(root, '.env'), 'utf8'), /^(export )?HUB=docker\.io\/jane$/m);
+    assert.match(await fs.readFile(path.join(root, '.istiorc.mk'), 'utf8'), /^HUB \?= docker\.io\/jane$/m);
     const hub = await run(seaBinary, ['doctor', '--json', '--only', 'hub-tag'], { env, cwd: root });
     assert.equal(checkFrom(hub.stdout, 'hub-tag').status, 'ok');
 

@@ -29,7 +29,8 @@ export interface CompletionCommand {
 export const SHELLS = ['bash', 'zsh', 'fish'] as const;
 export type Shell = (typeof SHELLS)[number];
 
-interface LoadableLike {
+/** What completionSpec reads of a command (oclif's Command.Loadable has it). */
+export interface LoadableLike {
   id: string;
   hidden?: boolean;
   summary?: string;

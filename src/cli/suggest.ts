@@ -17,7 +17,7 @@ export function distance(a: string, b: string): number {
 }
 
 /**
- * The command ids close to `typed` (both with ':' between words), best first:
+ * The command ids close to `typed` (both with ':' between words), prefixes first, then nearest:
  * within an edit distance of a quarter of its length (at least 2), or starting
  * with what was typed. Empty when nothing is close.
  */
@@ -25,7 +25,7 @@ export function closest(typed: string, ids: readonly string[], max = 3): string[
   const scored = [...new Set(ids)]
     .map((id) => ({ id, d: distance(typed, id), prefix: typed.length > 0 && id.startsWith(typed) }))
     .filter((s) => s.prefix || s.d <= Math.max(2, Math.floor(typed.length / 4)))
-    .sort((x, y) => x.d - y.d || x.id.localeCompare(y.id));
+    .sort((x, y) => Number(y.prefix) - Number(x.prefix) || x.d - y.d || x.id.localeCompare(y.id));
   return scored.slice(0, max).map((s) => s.id);
 }
 

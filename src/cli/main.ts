@@ -3,7 +3,8 @@
  * oclif is given the package.json, and (in the single executable) the
  * manifest, instead of finding them on disk; the command classes come from a
  * map whose entries load their command's bundle (dist/cmd-<id>.cjs) on first use, so `--version` and
- * `--help` run with oclif alone.
+ * `--help` run with oclif alone. An unknown command loads dist/not-found.cjs
+ * (did-you-mean, exit 127); no oclif plugin or hook is ever loaded from disk.
  */
 import { Config, Errors, flush, handle, Plugin, run, type Command, type Interfaces } from '@oclif/core';
 

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { cacheName, createLoader, type BundleName } from './loader.js';
-import type { MainOptions } from './main.js';
+import type { MainOptions, NotFoundModule } from './main.js';
 
 const dist = __dirname;
 const root = path.dirname(dist);
@@ -31,4 +31,5 @@ void core.main({
   root,
   pjson: JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')),
   commands: () => (loader.require('commands.cjs') as { COMMANDS: ReturnType<MainOptions['commands']> }).COMMANDS,
+  notFound: () => loader.require('not-found.cjs') as unknown as NotFoundModule,
 });

@@ -7,7 +7,7 @@ import { createRequire, isBuiltin } from 'node:module';
 import path from 'node:path';
 import sea from 'node:sea';
 import { cacheName, createLoader, type BundleName } from './loader.js';
-import type { MainOptions } from './main.js';
+import type { MainOptions, NotFoundModule } from './main.js';
 
 const asset = (key: string): string => sea.getAsset(key, 'utf8');
 const root = path.dirname(process.execPath);
@@ -38,4 +38,5 @@ void core.main({
   pjson: JSON.parse(asset('package.json')),
   manifest: JSON.parse(asset('oclif.manifest.json')),
   commands: () => (loader.require('commands.cjs') as { COMMANDS: ReturnType<MainOptions['commands']> }).COMMANDS,
+  notFound: () => loader.require('not-found.cjs') as unknown as NotFoundModule,
 });

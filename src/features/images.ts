@@ -37,6 +37,12 @@ export function dockerError(what: string, stderr: string): DevenvError {
 }
 
 export async function pull(ctx: Context, ref: string, timeoutMs?: number): Promise<void> {
+  if (ctx.config.network.offline) {
+    // --offline promises that no host is contacted, and a pull makes the daemon contact one.
+    throw new DevenvError(`offline: not pulling ${ref} (--offline / network.offline contacts no host, and docker pull would)`, {
+      suggestions: ['Load the image from a devenv bundle (devenv bundle load) or `docker load`, or run without --offline.'],
+    });
+  }
   ctx.log(`pulling ${ref}`);
   const r = await ctx.exec('docker', ['pull', ref], { timeoutMs });
   if (r.timedOut) throw new DevenvError(`docker pull ${ref}: no answer within ${Math.round((timeoutMs ?? 0) / 1000)}s`, { suggestions: [DAEMON_PROXY_HINT] });

@@ -16,3 +16,19 @@ describe('docker pull errors', () => {
     assert.ok(!dockerError('docker pull x', 'manifest unknown').suggestions.includes(DAEMON_PROXY_HINT));
   });
 });
+
+describe('--offline and image pulls', () => {
+  it('a pull is refused before the daemon is asked (it would contact a registry)', async () => {
+    const { pull } = await import('../../src/features/images.js');
+    const { fakeExec, tempEnv, testContext } = await import('../helpers/env.js');
+    const t = await tempEnv();
+    try {
+      const exec = fakeExec([]); // any docker call fails the test loudly
+      const ctx = await testContext({ env: t.env, dir: t.dir, exec, offline: true });
+      await assert.rejects(pull(ctx, 'gcr.io/distroless/static:latest'), /offline: not pulling gcr\.io\/distroless\/static:latest/);
+      assert.deepEqual(exec.calls, []);
+    } finally {
+      await t.cleanup();
+    }
+  });
+});

@@ -3,8 +3,12 @@
  * machine (loopback upstreams: artifacts, a Go download index, a GOPROXY
  * built here, the harness registry for images), then on a "machine" with no
  * network at all (`unshare -n`, fresh HOME/XDG_*, no go on PATH; only the
- * test dockerd's unix socket is reachable): `bundle load`, `devenv fix`, the
- * checkout's own init scripts, and `go build` with the bundle's GOPROXY.
+ * test dockerd's unix socket is reachable): `bundle load`, `devenv fix --all
+ * --yes` (every check ok afterwards), the checkout's own init scripts, and
+ * `go build` with the bundle's GOPROXY. The offline machine is a contributor's:
+ * it has the host tools a bundle does not carry (ruby, GNU tar, and fpm, a
+ * small gem of our own installed before it goes offline), HUB/TAG set and a
+ * docker config with credentials for HUB's registry.
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -53,7 +57,8 @@ describe('air gap: bundle create on a connected machine, bundle load + fix + mak
   const host = dockerHost();
   const registry = registryAddr();
   const tag = `b${process.pid}`;
-  const ready = Boolean(which('go') && which('python3') && which('unshare') && which('git'));
+  const ready = Boolean(which('go') && which('python3') && which('unshare') && which('git') && which('gem'));
+  let fpmGem = '';
 
   before(async () => {
     t = await tempEnv();
@@ -63,6 +68,16 @@ describe('air gap: bundle create on a connected machine, bundle load + fix + mak
     const goBin = await fs.realpath(which('go')!);
     const routes = await upstreamRoutes(t.dir, { version: goVersion, arch, tarball: await goTarball(t.dir, goBin, goVersion) });
     server = await startServer(routes);
+    // A small gem named fpm (as test/checks/fpm.test.ts builds): the offline machine installs it before it goes offline.
+    const gemSrc = path.join(t.dir, 'gemsrc');
+    await fs.mkdir(path.join(gemSrc, 'bin'), { recursive: true });
+    await fs.writeFile(path.join(gemSrc, 'bin', 'fpm'), "#!/usr/bin/env ruby\nputs '1.11.0-devenv-test'\n", { mode: 0o755 });
+    await fs.writeFile(
+      path.join(gemSrc, 'fpm.gemspec'),
+      "Gem::Specification.new do |s|\n s.name = 'fpm'\n s.version = '1.11.0'\n s.summary = 'test double of fpm'\n s.authors = ['devenv']\n s.license = 'MIT'\n s.files = ['bin/fpm']\n s.bindir = 'bin'\n s.executables = ['fpm']\nend\n",
+    );
+    execFileSync('gem', ['build', 'fpm.gemspec'], { cwd: gemSrc, env: { ...process.env, HOME: t.env.HOME }, stdio: 'ignore' });
+    fpmGem = path.join(gemSrc, 'fpm-1.11.0.gem');
   });
   after(async () => {
     await server?.close();
@@ -77,7 +92,7 @@ describe('air gap: bundle create on a connected machine, bundle load + fix + mak
   });
 
   it('works end to end; a re-run of create fetches nothing new; a bundle for another commit is refused', async (tc) => {
-    if (!requireReal(tc, 'go, python3, unshare and git', ready)) return;
+    if (!requireReal(tc, 'go, python3, unshare, git and gem', ready)) return;
     if (!requireReal(tc, 'the harness dockerd', host) || !requireReal(tc, 'the harness registry', registry)) return;
     // --- the connected machine -------------------------------------------------------------
     const proxy = path.join(t.dir, 'goproxy-upstream');
@@ -154,11 +169,24 @@ describe('air gap: bundle create on a connected machine, bundle load + fix + mak
       execFileSync('git', ['clone', '-q', root, offRoot]);
       const toolchainBin = path.join(o.env.XDG_DATA_HOME!, 'devenv', 'toolchains', `go${goVersion}`, 'bin');
       const noGo = await pathWithoutGo(path.join(o.dir, 'bin'));
+      // The contributor installed fpm while still connected (a bundle carries no gems): from our local gem, into a GEM_HOME on PATH.
+      const gemHome = path.join(o.dir, 'gems');
+      execFileSync('gem', ['install', '--local', '--no-document', '--install-dir', gemHome, '--bindir', path.join(gemHome, 'bin'), fpmGem], { env: { ...process.env, HOME: o.env.HOME, GEM_HOME: gemHome, GEM_PATH: gemHome }, stdio: 'ignore' });
+      // Fake credentials for HUB's registry: registry-login reads the config, it never logs in.
+      const dockerConfig = path.join(o.dir, 'docker-config');
+      await fs.mkdir(dockerConfig, { recursive: true });
+      await fs.writeFile(path.join(dockerConfig, 'config.json'), JSON.stringify({ auths: { [registry!]: { auth: Buffer.from('someone:not-a-secret').toString('base64') } } }));
       // The user's shell profile has eval "$(devenv shellenv)": the installed Go is first on PATH once it exists.
       const offline = {
         ...o.env,
-        PATH: `${toolchainBin}:${noGo}`,
+        PATH: `${toolchainBin}:${path.join(gemHome, 'bin')}:${noGo}`,
+        GEM_HOME: gemHome,
+        GEM_PATH: gemHome,
         DOCKER_HOST: host,
+        DOCKER_CONFIG: dockerConfig,
+        HUB: `${registry}/bundletest`,
+        TAG: '1.4-dev',
+        // the 1.4 line derives its output from GOPATH and builds in module mode (gopath-layout)
         GOPATH: offlineGopath,
         GO111MODULE: 'on',
         // the fake toolchain is only the go binary: the standard library comes from the installed Go
@@ -179,15 +207,49 @@ describe('air gap: bundle create on a connected machine, bundle load + fix + mak
       const shellenv = await runCli(['shellenv', '--shell', 'bash', '--dir', offRoot], { env: offline });
       assert.ok(shellenv.stdout.includes(`export GOPROXY='file://${goproxy}'`), shellenv.stdout);
 
-      const ids = ['go-version', 'go-modules', 'envoy-binaries', 'helm', 'kubectl-cache', 'docker-daemon', 'distroless-images'];
-      const fixed = await runCliAs(noNet, ['fix', ...ids, '--yes', '--json', '--dir', offRoot], { env: offline, timeoutMs: 300_000 });
+      const fixed = await runCliAs(noNet, ['fix', '--all', '--yes', '--json', '--dir', offRoot], { env: offline, timeoutMs: 300_000 });
       const fixes = JSON.parse(fixed.stdout).fixes as { id: string; action: string; message: string | null; ok: boolean }[];
       for (const f of fixes) assert.ok(f.ok, JSON.stringify(f));
+      // --all takes the failing checks that have a fixer; every one of them is fixed from the bundle, offline
+      // (go-vendor: `go mod vendor` with the bundle's file:// GOPROXY and no network).
       assert.deepEqual(
         Object.fromEntries(fixes.map((f) => [f.id, f.action])),
-        { 'go-version': 'fixed', 'go-modules': 'fixed', 'envoy-binaries': 'fixed', helm: 'fixed', 'kubectl-cache': 'fixed', 'docker-daemon': 'already-ok', 'distroless-images': 'already-ok' },
+        { 'go-version': 'fixed', 'go-modules': 'fixed', 'go-vendor': 'fixed', 'envoy-binaries': 'fixed', helm: 'fixed', 'kubectl-cache': 'fixed' },
+        fixed.stdout,
       );
-      assert.equal(fixed.code, 0, fixed.stderr);
+      assert.equal(fixed.code, 0, fixed.stdout + fixed.stderr);
+      // Every check of the build profile afterwards, with no network: ok, or not applicable to this 1.4-shaped tree.
+      const doctor = await runCliAs(noNet, ['doctor', '--json', '--dir', offRoot], { env: offline, timeoutMs: 300_000 });
+      assert.equal(doctor.code, 0, doctor.stdout + doctor.stderr);
+      const statuses = Object.fromEntries((JSON.parse(doctor.stdout).checks as { id: string; status: string }[]).map((c) => [c.id, c.status]));
+      assert.deepEqual(
+        statuses,
+        {
+          'go-version': 'ok',
+          'gnu-tar': 'ok', // the host's GNU tar: a bundle carries no system packages
+          ruby: 'ok', // the host's ruby
+          fpm: 'ok', // the gem installed above, before the machine went offline
+          'gopath-layout': 'ok', // GOPATH/src/istio.io/istio with GO111MODULE=on, as 1.4 needs
+          'go-modules': 'ok',
+          'go-vendor': 'ok',
+          'docker-daemon': 'ok',
+          'build-tools-image': 'skip', // the fixture has no container build (no IMG)
+          'distroless-images': 'ok', // tagged by bundle load
+          'envoy-binaries': 'ok',
+          'wasm-filters': 'skip', // 1.4's bin/init.sh fetches no wasm filters (1.5–1.16 only)
+          ztunnel: 'skip', // 1.20+ only
+          helm: 'ok',
+          'kubectl-cache': 'ok',
+          'init-network': 'skip', // the fixture's bin/init.sh fetches nothing unconditionally (every download is skipped when present)
+          'hub-tag': 'ok', // HUB/TAG from the environment
+          'registry-login': 'ok', // the auths entry in DOCKER_CONFIG (never used to log in)
+        },
+        doctor.stdout,
+      );
+      // A second fix --all is a no-op: nothing left to fix.
+      const again2 = await runCliAs(noNet, ['fix', '--all', '--yes', '--json', '--dir', offRoot], { env: offline, timeoutMs: 300_000 });
+      assert.equal(again2.code, 0, again2.stdout + again2.stderr);
+      assert.deepEqual(JSON.parse(again2.stdout).fixes, []);
 
       // The checkout's own init scripts, with no network at all.
       const sh = (script: string) =>

@@ -121,8 +121,9 @@ export async function createContext<P = unknown>(opts: ContextOptions<P> = {}): 
     root && opts.project ? opts.project.read(root, given) : Promise.resolve(null),
   ]);
   if (opts.offline) config.network.offline = true;
-  // Offline, `go` may use only the module cache too (go-modules' fix exports go.proxy as GOPROXY).
-  if (config.network.offline) config.go = { ...config.go, proxy: 'off' };
+  // Offline, `go` may use only the module cache too (go-modules' fix exports go.proxy as GOPROXY) —
+  // or a module proxy on this machine's disk (file://, what `devenv bundle load` sets), which contacts no host.
+  if (config.network.offline && !config.go.proxy?.split(/[,|]/).every((p) => p.startsWith('file://') || p === 'off')) config.go = { ...config.go, proxy: 'off' };
   // Subprocesses (go, gem) take the same way out as devenv's own requests: config network.proxy becomes HTTPS_PROXY etc.
   const env = proxyEnv(given, config);
   const downloader = createDownloader(config, paths.cache, { env, log: opts.log });

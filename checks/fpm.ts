@@ -6,6 +6,7 @@ import { DevenvError } from '../src/platform/errors.js';
 import { formatCommand } from '../src/platform/exec.js';
 import type { FixStep } from '../src/engine/check.js';
 import { findGemExecutable } from '../src/features/gems.js';
+import { manualStep } from '../src/features/steps.js';
 
 /** fpm on PATH, else in a gem bin dir (the same dirs `devenv shellenv` puts on PATH). */
 export async function findFpm(ctx: Context): Promise<string | undefined> {
@@ -41,6 +42,11 @@ export const fpm = {
   },
   async fix(ctx) {
     const args = gemInstallArgs(ctx);
+    const local = ctx.config.gem.source && /^(file:|\/)/.test(ctx.config.gem.source);
+    if (ctx.config.network.offline && !local) {
+      // --offline contacts no host: gem install from a remote source would.
+      return { steps: [manualStep(`${formatCommand('gem', args)}   (when you have network: --offline contacts no host; a gem.source on this machine, file:// or a path, works offline)`)] };
+    }
     const source = ctx.config.gem.source ?? 'the default gem source';
     const step: FixStep = {
       kind: 'exec',

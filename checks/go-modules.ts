@@ -1,4 +1,5 @@
 import type { IstioCheck } from '../src/istio/project.js';
+import { hostToolchainApplies } from '../src/istio/container.js';
 import type { CheckResult } from '../src/engine/check.js';
 import type { IstioContext as Context } from '../src/istio/project.js';
 import { DevenvError } from '../src/platform/errors.js';
@@ -58,7 +59,8 @@ export const goModules = {
   description:
     'Every module the build needs is already in the module cache: `GOFLAGS=-mod=mod GOPROXY=off go mod download` succeeds in the checkout (no network needed). On 1.2/1.3 (committed vendor/, GOPATH mode) nothing is downloaded: it checks GOFLAGS=-mod=vendor (or Go 1.12) instead.',
   fixDescription: 'Runs `GO111MODULE=on go mod download` in the checkout, with GOPROXY from go.proxy when configured, stopped after fix.commandTimeoutMs (default 20 min). On 1.2/1.3 there is nothing to run: it prints the GOFLAGS advice.',
-  appliesTo: (ctx) => (!ctx.root ? 'not in an Istio checkout' : ctx.project?.goMod.module ? true : 'no go.mod (dep-era checkout)'),
+  // In container builds make runs go inside build-tools with its own module cache (a docker volume), not the host's.
+  appliesTo: async (ctx) => (!ctx.root ? 'not in an Istio checkout' : !ctx.project?.goMod.module ? 'no go.mod (dep-era checkout)' : hostToolchainApplies(ctx)),
   async run(ctx): Promise<CheckResult> {
     if (ctx.project?.line.depMode.value === 'vendor-gopath') return vendorMode(ctx);
     const go = await goFor(ctx);

@@ -1,4 +1,5 @@
 import type { IstioCheck } from '../src/istio/project.js';
+import { hostToolchainApplies } from '../src/istio/container.js';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -88,7 +89,8 @@ export const goVendor = {
   description:
     'Where vendor/ exists, vendor/modules.txt agrees with go.mod: go\'s own verdict (`go list -mod=vendor -m`, the check `go build -mod=vendor` makes), with the differing modules named. Where it is absent: a warning (offline builds vendor), a failure with go.vendor "required", skipped with "never".',
   fixDescription: 'Runs `GO111MODULE=on go mod vendor` (bounded by fix.commandTimeoutMs); the previous vendor/ is moved aside first and restored intact if vendoring fails or devenv is interrupted (Ctrl-C, SIGTERM). A copy left by an interrupted run (kill -9) is reported and restored, or removed when vendor/ is consistent. On 1.2/1.3, whose vendor/ is committed, it prints `git checkout -- vendor/` instead.',
-  appliesTo: (ctx) => (!ctx.root ? 'not in an Istio checkout' : ctx.config.go.vendor === 'never' ? 'go.vendor is "never" in the devenv config' : ctx.project?.goMod.module ? true : 'no go.mod'),
+  // In container builds go runs inside build-tools with its own module cache: host vendor/ checks do not gate make.
+  appliesTo: async (ctx) => (!ctx.root ? 'not in an Istio checkout' : ctx.config.go.vendor === 'never' ? 'go.vendor is "never" in the devenv config' : !ctx.project?.goMod.module ? 'no go.mod' : hostToolchainApplies(ctx)),
   async run(ctx): Promise<CheckResult> {
     const root = ctx.root!;
     const modulesTxt = path.join(root, 'vendor', 'modules.txt');

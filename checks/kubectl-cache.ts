@@ -4,7 +4,7 @@ import { createReadStream } from 'node:fs';
 import path from 'node:path';
 import type { CheckResult, FixPlan, FixStep } from '../src/engine/check.js';
 import type { IstioContext as Context } from '../src/istio/project.js';
-import { copyAtomic, fileError, isAbsent, isExecutableFile, writeAtomic } from '../src/platform/files.js';
+import { copyAtomic, fileError, isAbsent, isExecutableFile, makeWorkDir, writeAtomic } from '../src/platform/files.js';
 import { progressLogger } from '../src/platform/download.js';
 import { describeUrl } from '../src/platform/mirrors.js';
 import { actionStep } from '../src/features/steps.js';
@@ -140,10 +140,20 @@ export const kubectlCache = {
       const url = s.url;
       steps.push(
         actionStep('download', `download ${describeUrl(url, ctx.config)} (verified against ${url}.sha256) to ${s.dest}`, async (c) => {
-          const got = await c.download({ url, dest: s.dest, mode: 0o755, publishedChecksum: true, onProgress: progressLogger(c.log, 'kubectl') });
-          c.log(`kubectl: ${got.fromCache ? 'from the cache' : `from ${got.urlUsed}`}, sha256 ${got.verified}`);
-          // A first-use sha256 is recorded only once the binary ran.
-          if ((await c.exec(s.dest, ['version', '--client'], { timeoutMs: 10_000, cwd: '/' })).ok) await got.confirm();
+          // The download's temp file lives outside the docker build context (docker.kubectl/ is sent to the daemon):
+          // only a verified file is copied in, through a short-lived temp name swept if a run dies.
+          const work = await makeWorkDir('kubectl');
+          try {
+            const tmp = path.join(work, 'kubectl');
+            const got = await c.download({ url, dest: tmp, mode: 0o755, publishedChecksum: true, onProgress: progressLogger(c.log, 'kubectl') });
+            c.log(`kubectl: ${got.fromCache ? 'from the cache' : `from ${got.urlUsed}`}, sha256 ${got.verified}`);
+            // A first-use sha256 is recorded only once the binary ran.
+            const runs = (await c.exec(tmp, ['version', '--client'], { timeoutMs: 10_000, cwd: '/' })).ok;
+            await copyAtomic(tmp, s.dest, 0o755);
+            if (runs) await got.confirm();
+          } finally {
+            await c.fs.rm(work, { recursive: true, force: true });
+          }
         }),
       );
     }

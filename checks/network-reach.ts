@@ -39,6 +39,8 @@ export const networkReach = {
   title: 'Network reach (upstreams and mirrors)',
   category: 'network',
   profiles: ['network'],
+  // It contacts hosts outside the machine: only when --profile network (or profiles: [network]) names it, never with all.
+  optIn: true,
   description:
     'Opt-in (doctor --profile network): whether each upstream the build needs (storage.googleapis.com, blob.istio.io, gcr.io, registry.istio.io, go.dev, proxy.golang.org, rubygems.org, or network.upstreams) and each configured mirror answers within network.reachTimeoutMs (3 s), through the proxy in effect. An upstream counts as covered when it or a mirror for it answers.',
   async run(ctx): Promise<CheckResult> {

@@ -9,6 +9,8 @@
  *                      each entry loads its command's bundle on first use
  *   dist/cmd-<id>.cjs  one command (src/commands/<id>.ts) and everything it
  *                      imports; loaded when that command runs
+ *   dist/not-found.cjs an unknown command (src/cli/not-found.ts): did-you-mean,
+ *                      exit 127; loaded only then
  *   dist/sea.cjs       the single executable's entry (scripts/package.ts)
  *   dist/<bundle>.<node version>-<arch>.v8cache   read by src/cli/loader.ts
  *
@@ -22,7 +24,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BUNDLES, cacheName, createLoader, type BundleName } from '../src/cli/loader.js';
-import type { MainOptions } from '../src/cli/main.js';
+import type { MainOptions, NotFoundModule } from '../src/cli/main.js';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dist = path.join(repo, 'dist');
@@ -69,14 +71,16 @@ const common: BuildOptions = {
   plugins: [shims],
 };
 
-/** Command ids as oclif names them (src/commands/env/init.ts → env:init), with their sources. */
+/** Command ids as oclif names them (src/commands/env/init.ts → env:init; a topic's own command is its index.ts), with their sources. */
 function commandSources(): { id: string; file: string; bundle: string }[] {
   const dir = path.join(repo, 'src/commands');
   return (fs.readdirSync(dir, { recursive: true }) as string[])
     .filter((f) => f.endsWith('.ts'))
     .sort()
     .map((f) => {
-      const id = f.slice(0, -3).split(path.sep).join(':');
+      const words = f.slice(0, -3).split(path.sep);
+      if (words.length > 1 && words.at(-1) === 'index') words.pop(); // src/commands/autocomplete/index.ts → autocomplete
+      const id = words.join(':');
       return { id, file: path.join(dir, f), bundle: `cmd-${id.replace(/:/g, '-')}.cjs` };
     });
 }
@@ -95,6 +99,7 @@ async function main(): Promise<void> {
   await Promise.all([
     build({ ...common, entryPoints: [path.join(repo, 'src/cli/main.ts')], outfile: path.join(dist, 'core.cjs'), plugins: [shims, semverCore] }),
     ...cmds.map((c) => build({ ...common, entryPoints: [c.file], outfile: path.join(dist, c.bundle), plugins: [shims, oclifFromCore] })),
+    build({ ...common, entryPoints: [path.join(repo, 'src/cli/not-found.ts')], outfile: path.join(dist, 'not-found.cjs'), plugins: [shims, oclifFromCore] }),
     build({ ...common, entryPoints: [path.join(repo, 'src/cli/boot.ts')], outfile: path.join(dist, 'boot.cjs') }),
     build({ ...common, entryPoints: [path.join(repo, 'src/cli/sea.ts')], outfile: path.join(dist, 'sea.cjs') }),
   ]);
@@ -118,6 +123,7 @@ async function main(): Promise<void> {
   const core = loader.require('core.cjs') as { main: (o: MainOptions) => Promise<void> };
   const pjson = JSON.parse(fs.readFileSync(path.join(repo, 'package.json'), 'utf8'));
   const commands = () => (loader.require('commands.cjs') as { COMMANDS: ReturnType<MainOptions['commands']> }).COMMANDS;
+  const notFound = () => loader.require('not-found.cjs') as unknown as NotFoundModule;
   // doctor and shellenv run outside any checkout (an empty temp dir): they only
   // read and probe (go, tar, docker, ruby…), so the exec path is compiled too.
   const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'devenv-build-'));
@@ -126,8 +132,8 @@ async function main(): Promise<void> {
   process.env.DOCKER_HOST = `unix://${path.join(empty, 'no-docker.sock')}`; // never the machine's daemon
   process.stdout.write = (() => true) as typeof process.stdout.write;
   try {
-    const runs = [['--version'], ['--help'], ['doctor', '--help'], ['checks', '--json'], ['doctor', '--json', '--dir', empty], ['shellenv', '--dir', empty]];
-    for (const argv of runs) await core.main({ argv, root: repo, pjson, commands });
+    const runs = [['--version'], ['--help'], ['doctor', '--help'], ['version'], ['help', 'doctor'], ['checks', '--json'], ['doctor', '--json', '--dir', empty], ['shellenv', '--dir', empty]];
+    for (const argv of runs) await core.main({ argv, root: repo, pjson, commands, notFound });
   } finally {
     process.stdout.write = write;
     if (dockerHost === undefined) delete process.env.DOCKER_HOST;

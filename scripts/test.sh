@@ -14,7 +14,7 @@ tools=(
   "dockerd:docker.io" "docker:docker.io" "docker-registry:docker-registry"
   "go:golang-go" "ruby:ruby" "gem:ruby" "tar:tar"
   "python3:python3" "setpriv:util-linux" "unshare:util-linux"
-  "tmux:tmux" "script:bsdutils" "ip:iproute2" "kubectl:kubernetes-client" "openssl:openssl" "git:git"
+  "tmux:tmux" "script:bsdutils" "zsh:zsh" "fish:fish" "ip:iproute2" "kubectl:kubernetes-client" "openssl:openssl" "git:git"
   "make:make" "curl:curl"
 )
 

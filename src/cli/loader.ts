@@ -3,14 +3,14 @@
  * cache `npm run build` wrote beside each bundle (`<bundle>.<node version>-<arch>.v8cache`).
  * The cache is only read here, never written: a missing or rejected cache
  * (another Node version) means the bundle is compiled as usual. Bundles refer
- * to each other as `./<name>.cjs` (core.cjs, commands.cjs, cmd-<command>.cjs); every other require
+ * to each other as `./<name>.cjs` (core.cjs, commands.cjs, not-found.cjs, cmd-<command>.cjs); every other require
  * (node builtins, `typescript`) goes to the host's require.
  */
 import path from 'node:path';
 import vm from 'node:vm';
 
-/** The bundles every build has; one cmd-<command>.cjs per command besides. */
-export const BUNDLES = ['core.cjs', 'commands.cjs'] as const;
+/** The bundles every build has (not-found.cjs: an unknown command); one cmd-<command>.cjs per command besides. */
+export const BUNDLES = ['core.cjs', 'commands.cjs', 'not-found.cjs'] as const;
 /** A file name in dist/ such as core.cjs or cmd-doctor.cjs. */
 export type BundleName = string;
 

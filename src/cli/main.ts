@@ -3,9 +3,10 @@
  * oclif is given the package.json, and (in the single executable) the
  * manifest, instead of finding them on disk; the command classes come from a
  * map whose entries load their command's bundle (dist/cmd-<id>.cjs) on first use, so `--version` and
- * `--help` run with oclif alone.
+ * `--help` run with oclif alone. An unknown command loads dist/not-found.cjs
+ * (did-you-mean, exit 127); no oclif plugin or hook is ever loaded from disk.
  */
-import { Config, flush, handle, Plugin, run, type Command, type Interfaces } from '@oclif/core';
+import { Config, Errors, flush, handle, Plugin, run, type Command, type Interfaces } from '@oclif/core';
 
 export * from '@oclif/core';
 
@@ -18,6 +19,12 @@ export interface MainOptions {
   manifest?: Interfaces.Manifest;
   /** Returns the command map (dist/commands.cjs's COMMANDS); called on first use. */
   commands: () => Record<string, Command.Class>;
+  /** Returns what an unknown command does (dist/not-found.cjs, src/cli/not-found.ts); called only then. */
+  notFound: () => NotFoundModule | Promise<NotFoundModule>;
+}
+
+export interface NotFoundModule {
+  commandNotFound: (config: Config, id: string, argv: string[]) => Promise<unknown>;
 }
 
 interface PluginInternals {
@@ -50,7 +57,17 @@ export async function main(opts: MainOptions): Promise<void> {
     });
     await plugin.load();
     const config = await Config.load({ root: opts.root, pjson: opts.pjson, plugins: new Map([[plugin.name, plugin]]) });
-    await run(opts.argv, config);
+    try {
+      await run(opts.argv, config);
+    } catch (error) {
+      // An unknown command: oclif would run a command_not_found hook, loaded from
+      // a file on disk (the bundles have none), and, without one, throws this.
+      // The id is the leading words of argv joined by ':' (oclif's own collation).
+      const unknown = error instanceof Errors.CLIError ? /^command (\S+) not found$/.exec(error.message) : null;
+      if (!unknown) throw error;
+      const { commandNotFound } = await opts.notFound();
+      await commandNotFound(config, unknown[1], opts.argv.slice(unknown[1].split(':').length));
+    }
     flush();
   } catch (error) {
     await handle(error as Error);

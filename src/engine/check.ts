@@ -71,6 +71,11 @@ export interface Check<P = any> {
   category: Category;
   /** Profiles this check belongs to; default ['build']. */
   profiles?: readonly Profile[];
+  /**
+   * Runs only when one of its profiles is named, never as part of `all`
+   * (e.g. a check that contacts hosts outside the machine).
+   */
+  optIn?: boolean;
   /** What the check verifies (shown by `devenv checks`). */
   description: string;
   /** What its fix does (shown by `devenv checks`); absent when there is no fixer. */

@@ -56,7 +56,7 @@ export function selectChecks(
     ]);
   }
   const profiles = opts.profiles && opts.profiles.length > 0 ? opts.profiles : ['build'];
-  const inProfile = (c: Check) => profiles.includes('all') || (c.profiles ?? ['build']).some((p) => profiles.includes(p));
+  const inProfile = (c: Check) => (profiles.includes('all') && !c.optIn) || (c.profiles ?? ['build']).some((p) => profiles.includes(p));
   const wanted = new Set<string>(opts.only && opts.only.length > 0 ? opts.only : all.filter(inProfile).map((c) => c.id));
   const add = (id: string) => {
     for (const need of byId.get(id)?.needs ?? []) {

@@ -37,9 +37,22 @@ export function dockerError(what: string, stderr: string): DevenvError {
 }
 
 export async function pull(ctx: Context, ref: string, timeoutMs?: number): Promise<void> {
+  if (ctx.config.network.offline) {
+    // --offline promises that no host is contacted, and a pull makes the daemon contact one.
+    throw new DevenvError(`offline: not pulling ${ref} (--offline / network.offline contacts no host, and docker pull would)`, {
+      suggestions: ['Load the image from a devenv bundle (devenv bundle load) or `docker load`, or run without --offline.'],
+    });
+  }
   ctx.log(`pulling ${ref}`);
-  const r = await ctx.exec('docker', ['pull', ref], { timeoutMs });
-  if (r.timedOut) throw new DevenvError(`docker pull ${ref}: no answer within ${Math.round((timeoutMs ?? 0) / 1000)}s`, { suggestions: [DAEMON_PROXY_HINT] });
+  // Every pull is bounded: the caller's limit (upstream tries), else images.pullTimeoutMs (a mirror that stops answering mid-pull).
+  const limit = timeoutMs ?? ctx.config.images.pullTimeoutMs;
+  const key = timeoutMs === undefined ? 'images.pullTimeoutMs' : 'images.upstreamTimeoutMs';
+  const r = await ctx.exec('docker', ['pull', ref], { timeoutMs: limit });
+  if (r.timedOut) {
+    throw new DevenvError(`docker pull ${ref}: did not finish within ${Math.round(limit / 1000)}s (${key}) and was stopped`, {
+      suggestions: [DAEMON_PROXY_HINT, `Raise ${key} in the devenv config if the registry is merely slow.`],
+    });
+  }
   if (!r.ok) throw dockerError(`docker pull ${ref}`, r.stderr || r.stdout);
 }
 

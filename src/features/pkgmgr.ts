@@ -27,6 +27,8 @@ export async function installSteps(ctx: Context, tool: string): Promise<FixStep[
   const pm = await detectPackageManager(ctx);
   const pkg = pm ? PACKAGES[tool]?.[pm] : undefined;
   if (!pm || !pkg) return [manualStep(`install ${tool} with your system's package manager`)];
+  // --offline contacts no host: a package install would, so it is the person's step for when they have network.
+  if (ctx.config.network.offline) return [manualStep(`install ${tool} (${pm} install ${pkg}) when you have network: --offline contacts no host`)];
   const sudo = pm !== 'brew' && !ctx.isRoot ? await ctx.which('sudo') : null;
   const env = pm === 'apt-get' ? { ...ctx.env, DEBIAN_FRONTEND: 'noninteractive' } : undefined;
   const step = (cmd: string, args: string[]) =>

@@ -67,6 +67,7 @@ function buildSchema(z: typeof Z) {
       .object({
         digests: z.record(z.string().min(1), z.string().regex(/^sha256:[a-f0-9]{64}$/, 'expected sha256:<64 hex>')),
         upstreamTimeoutMs: z.number().int().positive(),
+        pullTimeoutMs: z.number().int().positive(),
       })
       .partial()
       .strict(),
@@ -128,7 +129,7 @@ export interface Config {
   go: NonNullable<ConfigFile['go']>;
   gem: NonNullable<ConfigFile['gem']>;
   checksums: Record<string, string>;
-  images: { digests: Record<string, string>; upstreamTimeoutMs: number };
+  images: { digests: Record<string, string>; upstreamTimeoutMs: number; pullTimeoutMs: number };
   download: { upstreamTimeoutMs: number; timeoutMs: number; retries: number; maxBytes: number };
   fix: { timeoutMs: number; commandTimeoutMs: number };
   docker: NonNullable<ConfigFile['docker']>;
@@ -149,7 +150,7 @@ export function defaultConfig(): Config {
     go: {},
     gem: {},
     checksums: {},
-    images: { digests: {}, upstreamTimeoutMs: 15_000 },
+    images: { digests: {}, upstreamTimeoutMs: 15_000, pullTimeoutMs: 120_000 },
     download: { upstreamTimeoutMs: 5_000, timeoutMs: 30_000, retries: 3, maxBytes: 4 * 1024 ** 3 },
     fix: { timeoutMs: 30 * 60_000, commandTimeoutMs: 20 * 60_000 },
     docker: {},
@@ -236,6 +237,7 @@ function merge(base: Config, layer: ConfigFile, file: string): Config {
   if (layer.checksums) out.checksums = { ...out.checksums, ...layer.checksums };
   if (layer.images?.digests) out.images.digests = { ...out.images.digests, ...layer.images.digests };
   if (layer.images?.upstreamTimeoutMs) out.images.upstreamTimeoutMs = layer.images.upstreamTimeoutMs;
+  if (layer.images?.pullTimeoutMs) out.images.pullTimeoutMs = layer.images.pullTimeoutMs;
   if (layer.download) out.download = { ...out.download, ...layer.download };
   if (layer.fix) out.fix = { ...out.fix, ...layer.fix };
   if (layer.docker) out.docker = { ...out.docker, ...layer.docker };

@@ -127,4 +127,14 @@ describe('ruby and fpm with a local gem source', () => {
     const withPath = await runCli(['doctor', '--json', '--only', 'fpm'], { env: { ...env, PATH: `${bin}:${env.PATH}` }, cwd: t.dir });
     assert.equal(checkFrom(withPath.stdout, 'fpm').status, 'ok');
   });
+
+  it('--offline: the gem install is the person\'s step for later, never run (it would contact the gem source)', async () => {
+    const env = await envFor('offline', 'https://rubygems.example.invalid/');
+    const r = await runCli(['fix', 'fpm', '--offline', '--yes', '--json'], { env, cwd: t.dir });
+    const o = JSON.parse(r.stdout).fixes.find((x: { id: string }) => x.id === 'fpm');
+    if (o.before.status === 'ok') return; // fpm is installed for real on this machine: nothing to decide
+    assert.equal(o.action, 'manual', JSON.stringify(o));
+    assert.match(o.needsYou[0], /^gem install --no-document fpm .*when you have network: --offline contacts no host/);
+    assert.equal(r.code, 1);
+  });
 });

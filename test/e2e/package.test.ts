@@ -135,13 +135,32 @@ describe('the single executable (npm run package)', () => {
     assert.equal(JSON.parse(info.stdout).devenv, pkg.version);
   });
 
-  it('--version names the node it carries; an unknown command exits 2', async (tc) => {
+  it('--version and version name the node it carries; help <command> works; an unknown command suggests the closest (exit 127)', async (tc) => {
     if (!(await freshBinary(tc))) return;
+    const userAgent = `devenv/${pkg.version} ${process.platform}-${process.arch} node-${process.version}`;
     const v = await run(seaBinary, ['--version'], { env, cwd: t.dir });
-    assert.equal(v.stdout.trim(), `devenv/${pkg.version} ${process.platform}-${process.arch} node-${process.version}`);
-    const bad = await run(seaBinary, ['nosuchcommand'], { env, cwd: t.dir });
-    assert.equal(bad.code, 2);
+    assert.equal(v.stdout.trim(), userAgent);
+    const version = await run(seaBinary, ['version'], { env, cwd: t.dir });
+    assert.equal(version.code, 0, version.stderr);
+    assert.equal(version.stdout.trim(), userAgent);
+    const help = await run(seaBinary, ['help', 'doctor'], { env, cwd: t.dir });
+    assert.equal(help.code, 0, help.stderr);
+    assert.match(help.stdout, /\$ devenv doctor /);
+    const bad = await run(seaBinary, ['doctr', '--quiet'], { env, cwd: t.dir });
+    assert.equal(bad.code, 127);
+    assert.match(bad.stderr, /doctr is not a devenv command/);
+    assert.match(bad.stderr, /Did you mean doctor\?/);
+    assert.match(bad.stderr, /^ {2}devenv doctor --quiet$/m);
     assert.doesNotMatch(bad.stderr, /\n\s+at .+:\d+:\d+/, 'no stack trace');
+    const json = await run(seaBinary, ['doctr', '--json'], { env, cwd: t.dir });
+    assert.equal(json.code, 127);
+    assert.equal(json.stderr, '');
+    assert.deepEqual(JSON.parse(json.stdout), {
+      error: { message: 'doctr is not a devenv command.', code: 'not_found', suggestions: ['devenv doctor --json', 'devenv help'], exitCode: 127 },
+    });
+    const script = await run(seaBinary, ['autocomplete', 'script', 'bash'], { env, cwd: t.dir });
+    assert.equal(script.code, 0, script.stderr);
+    assert.match(script.stdout, /^complete -o default -F _devenv_complete devenv$/m);
   });
 });
 
@@ -172,5 +191,17 @@ describe('the npm tarball (npm pack, npm install -g)', () => {
     assert.equal(v.stdout.trim(), `devenv/${pkg.version} ${process.platform}-${process.arch} node-${process.version}`);
     const d = await run('devenv', ['doctor', '--json', '--only', 'go-version'], { env, cwd: t.dir });
     assert.equal(JSON.parse(d.stdout).devenv, pkg.version, d.stderr);
+    // the conventions need nothing outside the package either
+    const version = await run(devenv, ['version'], { env, cwd: t.dir });
+    assert.equal(version.stdout, v.stdout, version.stderr);
+    const help = await run(devenv, ['help', 'bundle', 'create'], { env, cwd: t.dir });
+    assert.equal(help.code, 0, help.stderr);
+    assert.match(help.stdout, /\$ devenv bundle create /);
+    const bad = await run(devenv, ['doctr'], { env, cwd: t.dir });
+    assert.equal(bad.code, 127);
+    assert.match(bad.stderr, /Did you mean doctor\?/);
+    const script = await run(devenv, ['autocomplete', 'script', 'fish'], { env, cwd: t.dir });
+    assert.equal(script.code, 0, script.stderr);
+    assert.match(script.stdout, /^complete -c devenv /m);
   });
 });

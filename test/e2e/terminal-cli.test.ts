@@ -5,12 +5,27 @@
  * no probes from any directory.
  */
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { requireReal } from '../helpers/daemons.js';
 import { binRun, istioFixture, runCli, tempEnv } from '../helpers/env.js';
 import { haveTmux, openTty } from '../helpers/tty.js';
+
+/** `command -v` through a clean bash: is this shell installed? */
+function have(tool: string): Promise<boolean> {
+  return new Promise((resolve) => execFile('bash', ['--norc', '--noprofile', '-c', `command -v ${tool}`], (err) => resolve(!err)));
+}
+
+/** Runs a shell with a script; stdout, or the failure with stderr. */
+function shell(cmd: string, args: string[], env: Record<string, string | undefined>): Promise<string> {
+  return new Promise((resolve, reject) =>
+    execFile(cmd, args, { env: Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined)) as NodeJS.ProcessEnv, timeout: 30_000 }, (err, stdout, stderr) =>
+      err ? reject(new Error(`${cmd} failed: ${err.message}\n${stderr}`)) : resolve(stdout),
+    ),
+  );
+}
 
 const noStack = (s: string) => assert.doesNotMatch(s, /\n\s+at .+:\d+:\d+/, `stack trace in output:\n${s}`);
 
@@ -48,6 +63,9 @@ describe('CLI conventions', () => {
     assert.equal(r.code, 127);
     assert.match(r.stderr, /doctr is not a devenv command/);
     assert.match(r.stderr, /devenv help/);
+    // without a terminal the suggestion is printed, never asked
+    assert.match(r.stderr, /^Did you mean doctor\?$/m);
+    assert.match(r.stderr, /^ {2}devenv doctor$/m);
     noStack(r.stderr);
     if (!requireReal(tc, 'tmux', haveTmux())) return;
     const tty = await openTty({ width: 100, height: 20, env: { ...t.env, PS1: '$ ' }, cwd: t.dir });
@@ -73,7 +91,7 @@ describe('CLI conventions', () => {
     assert.match(word.stderr, /\(got "soon"\)/);
     const profile = await runCli(['doctor', '--profile', 'bogus'], { env: t.env, cwd: t.dir });
     assert.equal(profile.code, 2);
-    assert.match(profile.stderr, /Expected --profile=bogus to be one of: build, cluster, pilot-local, all/);
+    assert.match(profile.stderr, /Expected --profile=bogus to be one of: build, cluster, pilot-local, network, all/);
     const both = await runCli(['doctor', '--quiet', '--verbose'], { env: t.env, cwd: t.dir });
     assert.equal(both.code, 2);
     assert.match(both.stderr, /--verbose=true cannot also be provided when using --quiet|cannot also be provided/);
@@ -147,6 +165,140 @@ describe('CLI conventions', () => {
     const fromHome = await runCli(['shellenv', '--dir', sub], { env, cwd: t.env.HOME });
     assert.equal(fromHome.stdout, inSub.stdout);
     assert.equal(await fs.readFile(log, 'utf8').catch(() => ''), '', 'shellenv ran a probe');
+  });
+
+  it('version: the same line as --version; --json and --verbose add the details, from nothing but the bundle', async () => {
+    const v1 = await runCli(['--version'], { env: t.env, cwd: t.dir });
+    const v2 = await runCli(['version'], { env: t.env, cwd: t.dir });
+    assert.equal(v2.code, 0, v2.stderr);
+    assert.equal(v2.stdout, v1.stdout);
+    assert.equal(v2.stderr, '');
+    const j = JSON.parse((await runCli(['version', '--json'], { env: t.env, cwd: t.dir })).stdout);
+    assert.deepEqual(Object.keys(j), ['cliVersion', 'architecture', 'nodeVersion']);
+    assert.equal(j.cliVersion, v1.stdout.split(' ')[0]);
+    assert.equal(j.nodeVersion, `node-${process.version}`);
+    const verbose = await runCli(['version', '--verbose'], { env: { ...t.env, SHELL: '/bin/zsh' }, cwd: t.dir });
+    assert.equal(verbose.code, 0, verbose.stderr);
+    assert.match(verbose.stdout, /^shell +zsh$/m);
+    assert.match(verbose.stdout, /^architecture +[a-z0-9]+-[a-z0-9_]+$/m);
+  });
+
+  it('help COMMAND...: a command of one or two words, a topic, or the list; an unknown one names the closest (exit 2)', async () => {
+    const doctor = await runCli(['help', 'doctor'], { env: t.env, cwd: t.dir });
+    assert.equal(doctor.code, 0, doctor.stderr);
+    assert.equal(doctor.stdout, (await runCli(['doctor', '--help'], { env: t.env, cwd: t.dir })).stdout);
+    const create = await runCli(['help', 'bundle', 'create'], { env: t.env, cwd: t.dir });
+    assert.equal(create.code, 0, create.stderr);
+    assert.equal(create.stdout, (await runCli(['bundle', 'create', '-h'], { env: t.env, cwd: t.dir })).stdout);
+    assert.match(create.stdout, /\$ devenv bundle create /);
+    const topic = await runCli(['help', 'bundle'], { env: t.env, cwd: t.dir });
+    assert.match(topic.stdout, /bundle inspect/);
+    const all = await runCli(['help'], { env: t.env, cwd: t.dir });
+    assert.equal(all.stdout, (await runCli(['--help'], { env: t.env, cwd: t.dir })).stdout);
+    for (const id of ['help', 'version', 'autocomplete']) assert.match(all.stdout, new RegExp(`^ {2}${id} +\\S`, 'm'));
+    const bad = await runCli(['help', 'doctr'], { env: t.env, cwd: t.dir });
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /doctr is not a devenv command/);
+    assert.match(bad.stderr, /^ {2}devenv help doctor$/m);
+    noStack(bad.stderr);
+  });
+
+  it('did-you-mean: two-word commands and the arguments carry over; nothing close says only where to look; --json is one error object', async () => {
+    const two = await runCli(['bundle', 'creat', '--gzip'], { env: t.env, cwd: t.dir });
+    assert.equal(two.code, 127);
+    assert.match(two.stderr, /^Error: bundle creat is not a devenv command\.$/m);
+    assert.match(two.stderr, /^Did you mean bundle create\?$/m);
+    assert.match(two.stderr, /^ {2}devenv bundle create --gzip$/m);
+    const far = await runCli(['xyzzy'], { env: t.env, cwd: t.dir });
+    assert.equal(far.code, 127);
+    assert.doesNotMatch(far.stderr, /Did you mean/);
+    assert.match(far.stderr, /^ {2}devenv help$/m);
+    const json = await runCli(['doctr', '--only', 'gnu-tar', '--json'], { env: t.env, cwd: t.dir });
+    assert.equal(json.code, 127);
+    assert.equal(json.stderr, '', 'nothing on stderr with --json');
+    assert.deepEqual(JSON.parse(json.stdout), {
+      error: {
+        message: 'doctr is not a devenv command.',
+        code: 'not_found',
+        suggestions: ['devenv doctor --only gnu-tar --json', 'devenv help'],
+        exitCode: 127,
+      },
+    });
+  });
+
+  it('did-you-mean on a terminal under CI=true prints the suggestion and asks nothing (exit 127)', async (tc) => {
+    if (!requireReal(tc, 'tmux', haveTmux())) return;
+    const tty = await openTty({ width: 100, height: 20, env: { ...t.env, CI: 'true', PS1: '$ ' }, cwd: t.dir });
+    try {
+      tty.type(`node ${binRun} doctr; echo "EXIT:$?"`);
+      tty.keys('Enter');
+      const [, code] = await tty.waitFor(/EXIT:(\d+)/, 60_000);
+      assert.equal(code, '127', tty.history());
+      assert.match(tty.history(), /^Did you mean doctor\?$/m);
+    } finally {
+      await tty.close();
+    }
+  });
+
+  it('completion scripts: bash completes commands, topics, flags and flag values; fish and zsh load and complete the same', async (tc) => {
+    const bash = await runCli(['autocomplete', 'script', 'bash'], { env: t.env, cwd: t.dir });
+    assert.equal(bash.code, 0, bash.stderr);
+    const file = path.join(t.dir, 'devenv.bash');
+    await fs.writeFile(file, bash.stdout);
+    // bash's completion function called as readline would: COMP_WORDS up to the cursor
+    const complete = async (...words: string[]) => {
+      const script = `source ${file}; COMP_WORDS=(${words.map((w) => `'${w}'`).join(' ')}); COMP_CWORD=${words.length - 1}; _devenv_complete; printf '%s\\n' "\${COMPREPLY[@]}"`;
+      return (await shell('bash', ['--norc', '--noprofile', '-c', script], t.env)).split('\n').filter(Boolean);
+    };
+    assert.deepEqual(await complete('devenv', 'doct'), ['doctor']);
+    assert.deepEqual(await complete('devenv', 'bundle', ''), ['create', 'inspect', 'load']);
+    assert.deepEqual(await complete('devenv', 'help', 'bundle', 'cr'), ['create']);
+    assert.ok((await complete('devenv', '')).includes('version'));
+    assert.deepEqual(await complete('devenv', 'doctor', '--pro'), ['--profile']);
+    assert.deepEqual(await complete('devenv', 'doctor', '--profile', ''), ['build', 'cluster', 'pilot-local', 'network', 'all']);
+    assert.deepEqual(await complete('devenv', 'fix', '--dr'), ['--dry-run']);
+    assert.deepEqual(await complete('devenv', 'doctor', '--dir', ''), [], 'a path: left to the default file completion');
+    assert.deepEqual(await complete('devenv', 'shellenv', '--shell', 'f'), ['fish']);
+    assert.deepEqual(await complete('devenv', 'autocomplete', ''), ['bash', 'zsh', 'fish']);
+
+    if (requireReal(tc, 'fish', await have('fish'))) {
+      const fish = await runCli(['autocomplete', 'script', 'fish'], { env: t.env, cwd: t.dir });
+      assert.equal(fish.code, 0, fish.stderr);
+      const ff = path.join(t.dir, 'devenv.fish');
+      await fs.writeFile(ff, fish.stdout);
+      const out = await shell('fish', ['--no-config', '-c', `source ${ff}; complete -C 'devenv doct'; echo ---; complete -C 'devenv bundle '; echo ---; complete -C 'devenv doctor --profile '; echo ---; complete -C 'devenv doctor --qu'`], t.env);
+      const [doct, bundle, profile, quiet] = out.split('---\n').map((b) => b.split('\n').filter(Boolean).map((l) => l.split('\t')[0]));
+      assert.deepEqual(doct, ['doctor']);
+      assert.deepEqual(bundle, ['create', 'inspect', 'load']);
+      assert.deepEqual(profile.sort(), ['all', 'build', 'cluster', 'network', 'pilot-local']);
+      assert.deepEqual(quiet, ['--quiet']);
+    }
+
+    if (!requireReal(tc, 'zsh', await have('zsh')) || !requireReal(tc, 'tmux', haveTmux())) return;
+    const bin = path.join(t.dir, 'devenv-bin-zsh');
+    await fs.mkdir(bin, { recursive: true });
+    await fs.writeFile(path.join(bin, 'devenv'), `#!/bin/sh\nexec ${process.execPath} ${binRun} "$@"\n`, { mode: 0o755 });
+    const tty = await openTty({ width: 120, height: 20, env: { ...t.env, PATH: `${bin}:${t.env.PATH}` }, cwd: t.dir });
+    try {
+      tty.type('exec zsh -f');
+      tty.keys('Enter');
+      tty.type(`PS1='%% '; autoload -Uz compinit && compinit -u -d "$HOME/.zcompdump" && eval "$(devenv autocomplete script zsh)" && echo ZREADY`);
+      tty.keys('Enter');
+      await tty.waitFor(/^ZREADY$/m, 30_000);
+      tty.type('devenv doct');
+      tty.keys('Tab');
+      await tty.waitFor(/^% devenv doctor\s*$/m, 30_000);
+      tty.keys('C-u');
+      tty.type('devenv bundle ');
+      tty.keys('Tab');
+      await tty.waitFor(/^inspect +-- Show what a bundle holds/m, 30_000);
+      tty.keys('C-u');
+      tty.type('devenv doctor --qu');
+      tty.keys('Tab');
+      await tty.waitFor(/^% devenv doctor --quiet\s*$/m, 30_000);
+    } finally {
+      await tty.close();
+    }
   });
 
   it('completion: `devenv autocomplete bash` explains the setup, and bash completes a command name', async (tc) => {

@@ -296,3 +296,13 @@ describe('engine: bounded and honest (regressions)', () => {
     assert.deepEqual(sum.needsYou, [{ id: 'x', steps: ['log out and back in'] }]);
   });
 });
+
+describe('profiles', () => {
+  it('"all" selects every check except opt-in ones, which run only when their profile is named (config or flag alike)', () => {
+    const mk = (id: string, extra: Partial<Check> = {}) => ({ id, title: id, category: 'toolchain', description: id, run: async () => ({ status: 'ok', summary: '' }), ...extra }) as Check;
+    const checks = [mk('a'), mk('b', { profiles: ['cluster'] }), mk('net', { profiles: ['network'], optIn: true })];
+    assert.deepEqual(selectChecks(checks, { profiles: ['all'] }).map((c) => c.id), ['a', 'b']);
+    assert.deepEqual(selectChecks(checks, { profiles: ['all', 'network'] }).map((c) => c.id), ['a', 'b', 'net']);
+    assert.deepEqual(selectChecks(checks, { profiles: ['network'] }).map((c) => c.id), ['net']);
+  });
+});

@@ -6,7 +6,8 @@
  * about their unconditional istio_proxy.deps fetch, and make init fails there.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -15,6 +16,48 @@ import { makeIstioTree, mirrorPath, tarball, upstreamArtifacts, type Family, typ
 import { startServer, type TestServer } from '../helpers/http.js';
 
 const IDS = ['envoy-binaries', 'wasm-filters', 'ztunnel', 'helm'];
+/** Newer Go lines the fixtures require than the machine's (go.mod 1.21 / 1.22.0 / 1.26.0): served as releases on the loopback index. */
+const GO_RELEASES = ['1.21.13', '1.22.12', '1.26.0'];
+const goArchName = process.arch === 'arm64' ? 'arm64' : 'amd64';
+
+/**
+ * What `fix --all` does with each selected check on a mirror-only machine (Go 1.19 on PATH,
+ * HUB/TAG set, BUILD_WITH_CONTAINER=0, mirrors for the artifact buckets and the Go index).
+ */
+function expectedActions(m: number, docker: boolean): Record<string, string> {
+  const e: Record<string, string> = {};
+  // go.mod asks for 1.12–1.19: the machine's go 1.19 is enough. 1.20+/master ask for newer: installed from the
+  // loopback index, but not first on PATH (this test does not eval devenv shellenv), so better, not fixed. 1.1 has no go.mod.
+  if (m >= 2) e['go-version'] = m >= 20 ? 'improved' : 'already-ok';
+  e.ruby = 'already-ok'; // /usr/bin/ruby
+  // No gem mirror can be served here (gem.source points at the loopback server, which has no gem index): gem install fails.
+  e.fpm = 'failed';
+  // 1.1/1.4 build in GOPATH mode; GO111MODULE is the person's shell setting, devenv only says what to set.
+  if (m === 1 || m === 4) e['gopath-layout'] = 'manual';
+  // 1.2/1.3: vendor/ + GOPATH mode, but go ≥1.13 enters module mode: the person sets GO111MODULE=off (manual).
+  if (m === 2 || m === 3) e['go-modules'] = 'manual';
+  // No requires: the module cache has everything. 1.20+: `go mod download` runs the installed Go, which in this test is a
+  // stand-in (the machine's go 1.19 under a newer release's name: no real newer Go can be had offline), and go 1.19 cannot
+  // parse `go 1.22.0`/`go 1.26.0`: failed. With a real Go of that line this would be already-ok.
+  if (m >= 4) e['go-modules'] = m >= 20 ? 'failed' : 'already-ok';
+  // A tree with no vendor/ and no requires: `go mod vendor` has nothing to write, the warning stays (see the README note).
+  // 1.20+: needs go-modules, which failed above.
+  if (m >= 4) e['go-vendor'] = m >= 20 ? 'skipped' : 'still-failing';
+  if (!docker) {
+    // No daemon at DOCKER_HOST: starting one is the person's. With the harness daemon neither is failing, so --all
+    // (failing checks and what they need) does not select them.
+    e['docker-daemon'] = 'manual';
+    e['distroless-images'] = 'skipped'; // needs docker-daemon
+  }
+  e['envoy-binaries'] = 'fixed';
+  if (m >= 5 && m < 20) e['wasm-filters'] = 'fixed';
+  if (m >= 20) e.ztunnel = 'fixed';
+  if (m <= 4) e.helm = 'fixed';
+  if (m <= 5) e['kubectl-cache'] = 'fixed';
+  e['hub-tag'] = 'already-ok'; // HUB and TAG set
+  e['registry-login'] = 'manual'; // no docker login for HUB's registry: make init does not push
+  return e;
+}
 
 function haveUnshare(): boolean {
   return spawnSync('unshare', ['-n', 'true']).status === 0 && spawnSync('make', ['--version']).status === 0;
@@ -52,7 +95,23 @@ describe('make init offline after devenv fix, per release line (loopback mirrors
     t = await tempEnv();
     server = await startServer();
     cfg = path.join(t.dir, 'devenv.json');
-    await fs.writeFile(cfg, JSON.stringify({ prefer: 'mirror', mirrors: { urls: { 'https://storage.googleapis.com/': `${server.url}/gcs/`, 'https://blob.istio.io/': `${server.url}/blob/` } } }));
+    // Go releases as go.dev/dl publishes them: the machine's go, repackaged; go/bin/go reports the release's version.
+    const goBin = execFileSync('go', ['env', 'GOROOT']).toString().trim() + '/bin/go';
+    const index: unknown[] = [];
+    for (const v of GO_RELEASES) {
+      const src = path.join(t.dir, `go${v}-src`);
+      await fs.mkdir(path.join(src, 'go', 'bin'), { recursive: true });
+      await fs.writeFile(path.join(src, 'go', 'bin', 'go'), `#!/bin/sh\nif [ "$1" = version ]; then echo "go version go${v} linux/${goArchName}"; exit 0; fi\nexec ${goBin} "$@"\n`, { mode: 0o755 });
+      await fs.writeFile(path.join(src, 'go', 'VERSION'), `go${v}\n`);
+      const tgz = path.join(t.dir, `go${v}.tar.gz`);
+      execFileSync('tar', ['-C', src, '-czf', tgz, 'go']);
+      const body = await fs.readFile(tgz);
+      const filename = `go${v}.linux-${goArchName}.tar.gz`;
+      server.routes.set(`/dl/${filename}`, { body });
+      index.push({ version: `go${v}`, stable: true, files: [{ filename, os: 'linux', arch: goArchName, version: `go${v}`, sha256: createHash('sha256').update(body).digest('hex'), size: body.length, kind: 'archive' }] });
+    }
+    server.routes.set('/dl/', { body: JSON.stringify(index), contentType: 'application/json' });
+    await fs.writeFile(cfg, JSON.stringify({ prefer: 'mirror', go: { downloadBase: `${server.url}/dl/` }, gem: { source: `${server.url}/gems/` }, mirrors: { urls: { 'https://storage.googleapis.com/': `${server.url}/gcs/`, 'https://blob.istio.io/': `${server.url}/blob/` } } }));
   });
   after(async () => {
     await server?.close();
@@ -64,7 +123,8 @@ describe('make init offline after devenv fix, per release line (loopback mirrors
       const body = a.member ? await tarball(t.dir, a.member, a.content) : Buffer.from(a.content);
       server.routes.set(mirrorPath(a.url), { body });
     }
-    void tree;
+    // kubectl for the lines whose Dockerfile.kubectl ADDs it (kubectl-cache prefetches it; make init does not fetch it).
+    if (tree.kubectlVersion) server.routes.set(`/gcs/kubernetes-release/release/${tree.kubectlVersion}/bin/linux/amd64/kubectl`, { body: `#!/bin/sh\necho kubectl ${tree.kubectlVersion}\n` });
   }
 
   /** `make init` in the tree under unshare -n (no network namespace at all): bash --norc --noprofile runs make. */
@@ -83,7 +143,17 @@ describe('make init offline after devenv fix, per release line (loopback mirrors
       const arts = upstreamArtifacts(tree, arch, { debug: c.debug });
       await serve(tree, arts);
       const lineEnv: Record<string, string> = { BUILD_WITH_CONTAINER: '0', ...(tree.gopath ? { GOPATH: tree.gopath } : {}), ...(c.arch ? { TARGET_ARCH: c.arch } : {}), ...(c.debug ? { DEBUG_IMAGE: '1' } : {}) };
-      const env = { ...t.env, ...lineEnv, DEVENV_CONFIG: cfg };
+      const docker = process.env.DEVENV_TEST_DOCKER_HOST;
+      const env = {
+        ...t.env,
+        ...lineEnv,
+        DEVENV_CONFIG: cfg,
+        HUB: 'localhost:5000/istio',
+        TAG: 'dev',
+        DOCKER_HOST: docker ?? `unix://${path.join(t.dir, 'no-dockerd.sock')}`,
+        // each case installs its own Go (or none), so no case sees another's toolchain
+        XDG_DATA_HOME: path.join(dir, '..', `${path.basename(dir)}-data`),
+      };
 
       // The control: without devenv, make init needs the network and fails under unshare -n.
       const bare = await makeIstioTree(path.join(dir, '..', `${path.basename(dir)}-bare`), c.family, { minor: c.minor });
@@ -91,16 +161,20 @@ describe('make init offline after devenv fix, per release line (loopback mirrors
       assert.notEqual(control.status, 0, `make init without devenv passed offline?\n${control.stdout}\n${control.stderr}`);
       assert.match(control.stderr, /DOWNLOADING/);
 
-      const fix = await runCli(['fix', ...IDS, '--yes', '--json', '--dir', tree.root], { env, timeoutMs: 120_000 });
+      const fix = await runCli(['fix', '--all', '--yes', '--json', '--dir', tree.root], { env, timeoutMs: 180_000 });
       const fixes = JSON.parse(fix.stdout).fixes as { id: string; action: string; message: string | null; notes: string[]; after: { status: string; summary: string } | null; before: { status: string; summary: string } }[];
       const by = new Map(fixes.map((f) => [f.id, f]));
-      assert.equal(fix.code, 0, `${fix.stdout}\n${fix.stderr}`);
+      const want = expectedActions(tree.minor, !!docker);
+      const got = Object.fromEntries(fixes.map((f) => [f.id, f.action]));
+      assert.deepEqual(got, want, fixes.map((f) => `${f.id}: ${f.action} ${f.message ?? ''}`).join('\n'));
+      for (const id of ['envoy-binaries', 'wasm-filters', 'ztunnel', 'helm', 'kubectl-cache']) if (by.has(id)) assert.equal(by.get(id)!.after?.status, 'ok', id);
+      if (tree.minor >= 20) assert.match(by.get('go-version')!.after!.summary, /go 1\.(22|26)\.\d+ is installed at .* but not first on PATH/);
+      assert.equal(fix.code, 1, 'what is left (fpm, manual steps) is not all ok');
       // Every upstream artifact of the line was fetched from the mirror, and nothing else.
       for (const a of arts) assert.ok(server.log.some((l) => l.startsWith(`GET ${mirrorPath(a.url)}`)), `${a.url} was not fetched (${server.log.join(', ')})`);
       const m = tree.minor;
-      assert.equal(by.get('wasm-filters')!.before.status, m >= 5 && m < 20 ? 'fail' : 'skip');
-      assert.equal(by.get('ztunnel')!.before.status, m >= 20 ? 'fail' : 'skip');
-      assert.equal(by.get('helm')!.before.status, m <= 4 ? 'fail' : 'skip');
+      // Each artifact check was selected only where the line has that artifact, and was failing before.
+      for (const [id, has] of [['wasm-filters', m >= 5 && m < 20], ['ztunnel', m >= 20], ['helm', m <= 4]] as const) assert.equal(by.get(id)?.before.status, has ? 'fail' : undefined, id);
 
       const run = makeInit(tree, lineEnv);
       const out = tree.era === 'gopath' ? path.join(tree.gopath!, 'out', `linux_amd64`, 'release') : path.join(tree.root, 'out', `linux_${arch}`);
@@ -134,9 +208,12 @@ describe('make init offline after devenv fix, per release line (loopback mirrors
       const after = await runCli(['doctor', '--json', '--only', IDS.join(','), '--dir', tree.root], { env });
       for (const id of IDS) assert.ok(['ok', 'skip'].includes(String(checkFrom(after.stdout, id).status)), `${id}: ${checkFrom(after.stdout, id).summary}`);
       const requests = server.log.length;
-      const again = await runCli(['fix', ...IDS, '--yes', '--json', '--dir', tree.root], { env, timeoutMs: 60_000 });
-      for (const f of JSON.parse(again.stdout).fixes) assert.ok(['already-ok', 'skipped'].includes(f.action) && f.ok, JSON.stringify(f));
-      assert.equal(server.log.length, requests, `a second fix made requests: ${server.log.slice(requests).join(', ')}`);
+      const again = await runCli(['fix', '--all', '--yes', '--json', '--dir', tree.root], { env, timeoutMs: 120_000 });
+      for (const f of JSON.parse(again.stdout).fixes) if (IDS.includes(f.id) || f.id === 'kubectl-cache') assert.ok(['already-ok', 'skipped'].includes(f.action) && f.ok, JSON.stringify(f));
+      // Nothing is downloaded again; the only requests are fpm's retried `gem install` asking the (empty) gem source.
+      const second = server.log.slice(requests).filter((l) => !/^(GET|HEAD) \/gems\//.test(l));
+      assert.deepEqual(second, [], `a second fix made requests: ${second.join(', ')}`);
+      assert.equal(JSON.parse(again.stdout).fixes.find((f: { id: string }) => f.id === 'fpm').action, 'failed');
     });
   }
 

@@ -1,4 +1,5 @@
 import type { IstioCheck } from '../src/istio/project.js';
+import { readTextCapped } from '../src/platform/files.js';
 import { hostToolchainApplies } from '../src/istio/container.js';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
@@ -109,6 +110,11 @@ export const goVendor = {
     }
     const committed = ctx.project?.line.depMode.value === 'vendor-gopath';
     if (!(await exists(path.join(root, 'vendor')))) {
+      // A module that requires nothing has nothing to vendor (`go mod vendor` writes no directory): nothing to warn about.
+      const goModText = await readTextCapped(path.join(root, 'go.mod'));
+      if (!committed && goModText !== undefined && parseRequires(goModText).length === 0) {
+        return { status: 'ok', summary: 'go.mod requires no modules: nothing to vendor', found: 'no requirements', source: 'go.mod' };
+      }
       const required = ctx.config.go.vendor === 'required' || committed;
       return {
         status: required ? 'fail' : 'warn',

@@ -12,7 +12,7 @@ import { istioFixture, runCli, tempEnv, testContext } from '../helpers/env.js';
 import { goModules } from '../../checks/go-modules.js';
 import { goVendor } from '../../checks/go-vendor.js';
 import { goVersion } from '../../checks/go-version.js';
-import { runChecks, runFixes } from '../../src/engine/engine.js';
+import { runChecks, runFixes, runOneCheck } from '../../src/engine/engine.js';
 import { makeIstioTree } from '../helpers/fixtures.js';
 import { requireReal } from '../helpers/daemons.js';
 import { processesUsing, publishModule, serveDirSlowly, startCli, treeHash, waitFor, type SlowServer } from '../helpers/procs.js';
@@ -209,3 +209,23 @@ describe('go-vendor on 1.2/1.3: the committed vendor/ is checked (not skipped be
     assert.ok(!JSON.stringify(outcomes.map((o) => o.plan)).includes('mod vendor'));
   });
 });
+
+describe('go-vendor with nothing to vendor', () => {
+  it('a go.mod that requires nothing needs no vendor/ (ok); one that requires something and has none is a warning', async () => {
+    const t = await tempEnv();
+    try {
+      const none = await istioFixture(path.join(t.dir, 'none'));
+      const r = await runOneCheck(goVendor, await testContext({ env: t.env, dir: none }), 10_000);
+      assert.equal(r.status, 'ok', r.summary);
+      assert.match(r.summary, /requires no modules: nothing to vendor/);
+      const some = await istioFixture(path.join(t.dir, 'some'));
+      await fs.writeFile(path.join(some, 'go.mod'), 'module istio.io/istio\n\ngo 1.13\n\nrequire example.com/hello v1.0.0\n');
+      const w = await runOneCheck(goVendor, await testContext({ env: t.env, dir: some }), 10_000);
+      assert.equal(w.status, 'warn', w.summary);
+      assert.match(w.summary, /no vendor\/ directory; offline builds need one/);
+    } finally {
+      await t.cleanup();
+    }
+  });
+});
+

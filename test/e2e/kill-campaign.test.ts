@@ -53,8 +53,9 @@ describe('kill -9 campaign against a rate-limited mirror', () => {
       await fs.mkdir(path.dirname(path.join(www, rel)), { recursive: true });
       await fs.writeFile(path.join(www, rel), body);
     }
-    // ~1.2 MB per artifact at 1 MB/s: a full fix takes a few seconds, so kills land in every phase.
-    server = await serveDirSlowly(www, 1_000_000);
+    // ~1.2 MB per artifact at 300 kB/s: a full fix takes several seconds (longer than the latest kill at 2.15 s, whatever
+    // the machine's load), so kills land in every phase, from the first request to placing the files.
+    server = await serveDirSlowly(www, 300_000);
     const cfg = path.join(t.dir, 'devenv.json');
     await fs.writeFile(cfg, JSON.stringify({ prefer: 'mirror', mirrors: { urls: { 'https://storage.googleapis.com/': `${server.url}/` } } }));
     gopath = path.join(t.dir, 'gopath');

@@ -1,5 +1,5 @@
 /** Test helpers for interruption tests: the CLI as a child we can signal, throttled loopback servers, process listings. */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import http from 'node:http';
@@ -72,22 +72,8 @@ export async function treeHash(dir: string): Promise<string> {
 }
 
 /** Writes module@version into a GOPROXY directory (list, .info, .mod, .zip). */
-export async function publishModule(proxy: string, mod: string, version: string, files: Record<string, string>): Promise<void> {
-  const dir = path.join(proxy, mod, '@v');
-  await fs.mkdir(dir, { recursive: true });
-  const listFile = path.join(dir, 'list');
-  const list = await fs.readFile(listFile, 'utf8').catch(() => '');
-  await fs.writeFile(listFile, list + version + '\n');
-  await fs.writeFile(path.join(dir, `${version}.info`), JSON.stringify({ Version: version, Time: '2020-01-01T00:00:00Z' }));
-  await fs.writeFile(path.join(dir, `${version}.mod`), files['go.mod']);
-  const src = path.join(proxy, '.src', `${mod}@${version}`);
-  for (const [rel, text] of Object.entries(files)) {
-    await fs.mkdir(path.dirname(path.join(src, rel)), { recursive: true });
-    await fs.writeFile(path.join(src, rel), text);
-  }
-  const py = 'import sys,zipfile,os\nz=zipfile.ZipFile(sys.argv[1],"w")\nbase=sys.argv[2];pre=sys.argv[3]\nfor r,_,fs in os.walk(base):\n  for f in fs:\n    p=os.path.join(r,f);z.write(p,pre+"/"+os.path.relpath(p,base))\nz.close()\n';
-  execFileSync('python3', ['-c', py, path.join(dir, `${version}.zip`), src, `${mod}@${version}`]);
-}
+// One GOPROXY builder for every test: test/helpers/goproxy.ts.
+export { publishModule } from './goproxy.js';
 
 export interface SlowServer {
   url: string;

@@ -9,6 +9,7 @@ import { runFixes, runOneCheck } from '../../src/engine/engine.js';
 import { compareVendor, describeDiff, parseRequires } from '../../src/istio/vendor.js';
 import { istioFixture, tempEnv, testContext } from '../helpers/env.js';
 import { requireReal } from '../helpers/daemons.js';
+import { publishModule } from '../helpers/goproxy.js';
 
 function have(cmd: string): boolean {
   try {
@@ -17,25 +18,6 @@ function have(cmd: string): boolean {
   } catch {
     return false;
   }
-}
-
-/** Writes module@version into a GOPROXY directory (list, .info, .mod, .zip). */
-async function publish(proxy: string, mod: string, version: string, files: Record<string, string>) {
-  const dir = path.join(proxy, mod, '@v');
-  await fs.mkdir(dir, { recursive: true });
-  const listFile = path.join(dir, 'list');
-  const list = await fs.readFile(listFile, 'utf8').catch(() => '');
-  await fs.writeFile(listFile, list + version + '\n');
-  await fs.writeFile(path.join(dir, `${version}.info`), JSON.stringify({ Version: version, Time: '2020-01-01T00:00:00Z' }));
-  await fs.writeFile(path.join(dir, `${version}.mod`), files['go.mod']);
-  const src = path.join(proxy, '.src', `${mod}@${version}`);
-  for (const [rel, text] of Object.entries(files)) {
-    await fs.mkdir(path.dirname(path.join(src, rel)), { recursive: true });
-    await fs.writeFile(path.join(src, rel), text);
-  }
-  const zip = path.join(dir, `${version}.zip`);
-  const py = 'import sys,zipfile,os\nz=zipfile.ZipFile(sys.argv[1],"w")\nbase=sys.argv[2];pre=sys.argv[3]\nfor r,_,fs in os.walk(base):\n  for f in fs:\n    p=os.path.join(r,f);z.write(p,pre+"/"+os.path.relpath(p,base))\nz.close()\n';
-  execFileSync('python3', ['-c', py, zip, src, `${mod}@${version}`]);
 }
 
 describe('go-modules and go-vendor with a real go and a GOPROXY built here', () => {
@@ -47,8 +29,8 @@ describe('go-modules and go-vendor with a real go and a GOPROXY built here', () 
     t = await tempEnv();
     proxy = path.join(t.dir, 'proxy');
     if (!ok) return;
-    await publish(proxy, 'example.com/hello', 'v1.0.0', { 'go.mod': 'module example.com/hello\n\ngo 1.13\n', 'hello.go': 'package hello\n\nfunc Hello() string { return "hi" }\n' });
-    for (const v of ['v1.1.0', 'v1.2.0']) await publish(proxy, 'example.com/world', v, { 'go.mod': 'module example.com/world\n\ngo 1.13\n', 'world.go': `package world\n\nconst V = "${v}"\n` });
+    await publishModule(proxy, 'example.com/hello', 'v1.0.0', { 'go.mod': 'module example.com/hello\n\ngo 1.13\n', 'hello.go': 'package hello\n\nfunc Hello() string { return "hi" }\n' });
+    for (const v of ['v1.1.0', 'v1.2.0']) await publishModule(proxy, 'example.com/world', v, { 'go.mod': 'module example.com/world\n\ngo 1.13\n', 'world.go': `package world\n\nconst V = "${v}"\n` });
   });
   after(() => t.cleanup());
 

@@ -11,6 +11,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { istioFixture } from './env.js';
+import { MAKEFILE } from './istio14.js';
 import { publishModule, writeGoSum } from './goproxy.js';
 
 export const PROXY_SHA = '5f1e2d3c4b5a69788796a5b4c3d2e1f0a9b8c7d6';
@@ -77,16 +78,6 @@ fi
 "\${ISTIO_OUT}/helm"
 `;
 
-const MAKEFILE = [
-  'GOPATH ?= $(shell cd ${ISTIO_GO}/../../..; pwd)',
-  "GO_TOP := $(shell echo ${GOPATH} | cut -d ':' -f1)",
-  'OUT_DIR := $(GO_TOP)/out',
-  'ISTIO_OUT := $(OUT_DIR)/$(GOOS_LOCAL)_$(GOARCH_LOCAL)/release',
-  'ISTIO_BIN := $(GO_TOP)/bin',
-  'GO_VERSION_REQUIRED:=1.10',
-  'VERSION ?= 1.4-dev',
-  '',
-].join('\n');
 
 export const sha256 = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
 

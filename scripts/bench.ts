@@ -11,7 +11,7 @@
  * Interleaved rounds (the order shuffled in each), median of per-round ratios.
  * Runs bin/run.js, i.e. the build users run: `npm run build` first.
  *
- *   npm run bench [-- --rounds 21] [--fix-rounds 3] [--size 200] [--no-fix] [--probes PATH] [--keep]
+ *   npm run bench [-- --rounds 21] [--fix-rounds 3] [--size 200] [--no-fix | --fix-only] [--probes PATH] [--keep]
  *
  * Docker: DOCKER_HOST is used when set; otherwise, as root with dockerd
  * installed, a private daemon is started with scripts/harness/dockerd.sh (and
@@ -33,6 +33,7 @@ const ROUNDS = opt('--rounds', 21);
 const FIX_ROUNDS = opt('--fix-rounds', 3);
 const SIZE_MIB = opt('--size', 200);
 const WITH_FIX = !args.includes('--no-fix');
+const FIX_ONLY = args.includes('--fix-only'); // skip the start-up rounds
 const KEEP = args.includes('--keep'); // leave the generated checkouts and artifacts (for profiling)
 
 // the shared probe script beside the repository (CI lays shared/ there); --probes PATH for a checkout elsewhere
@@ -304,6 +305,10 @@ async function main(): Promise<void> {
           }
         : {}),
     };
+    if (FIX_ONLY) {
+      await benchFix(work, env);
+      return;
+    }
     const names = Object.keys(runs) as Name[];
     for (const n of names) await runs[n]!(); // warm-up (page cache, docker)
     const times = Object.fromEntries(names.map((n) => [n, [] as number[]])) as Record<Name, number[]>;
@@ -385,6 +390,7 @@ async function benchFix(work: string, env: NodeJS.ProcessEnv): Promise<void> {
       const home = path.join(round, 'home');
       const gp = path.join(round, 'go');
       const root = checkout(gp, false);
+      if (KEEP) fs.cpSync(gp, `${gp}.pristine`, { recursive: true }); // to re-run a round by hand
       const e = { ...env, HOME: home, XDG_CONFIG_HOME: path.join(home, '.config'), XDG_CACHE_HOME: path.join(home, '.cache'), XDG_DATA_HOME: path.join(home, '.local/share'), DOCKER_CONFIG: path.join(home, '.docker'), GOPATH: gp, GO111MODULE: 'on', DEVENV_CONFIG: cfg };
       fs.mkdirSync(home, { recursive: true });
       const order = shuffle(['fix', 'curl']);

@@ -5,13 +5,19 @@
  *                       in a generated 1.4.2-shaped checkout (ISTIO_DIR=<it>) and outside any checkout
  *   --version       vs  node -e ''
  *   shellenv        on its own (target <= 100 ms)
- *   fix --all       vs  curl fetching its largest download alone, from the same loopback server
- *   peak RSS        of each, by /usr/bin/time -f %M
+ *   fix --all       vs  curl fetching its largest download alone (target <= 1.5x), and vs "the shell
+ *                       way" (1.4's init.sh/init_helm.sh for the same artifacts from bash, every
+ *                       download at once: curl | tar xz, curl -o, cp; informative), all from the same
+ *                       loopback server, once per --rate: unthrottled and capped per connection
+ *                       (default 0,100 MiB/s, i.e. page-cache speed and roughly a 1 Gbit/s link);
+ *                       every timed run starts on fresh directories after the previous run's
+ *                       outputs are removed and `sync`ed (outside the timed section)
+ *   peak RSS        of each, by /usr/bin/time -f %M (the largest single process of the tree)
  *
  * Interleaved rounds (the order shuffled in each), median of per-round ratios.
  * Runs bin/run.js, i.e. the build users run: `npm run build` first.
  *
- *   npm run bench [-- --rounds 21] [--fix-rounds 3] [--size 200] [--no-fix | --fix-only] [--probes PATH] [--keep]
+ *   npm run bench [-- --rounds 21] [--fix-rounds 3] [--size 200] [--rate 0,100] [--no-fix | --fix-only] [--probes PATH] [--keep]
  *
  * Docker: DOCKER_HOST is used when set; otherwise, as root with dockerd
  * installed, a private daemon is started with scripts/harness/dockerd.sh (and
@@ -19,11 +25,14 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
+import { once } from 'node:events';
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -35,6 +44,13 @@ const SIZE_MIB = opt('--size', 200);
 const WITH_FIX = !args.includes('--no-fix');
 const FIX_ONLY = args.includes('--fix-only'); // skip the start-up rounds
 const KEEP = args.includes('--keep'); // leave the generated checkouts and artifacts (for profiling)
+// per-connection rate limits of the loopback server for the fix rounds, MiB/s (0 = unthrottled):
+// one block of rounds per rate; by default unthrottled and ~1 Gbit/s
+const RATES = (args.includes('--rate') ? String(args[args.indexOf('--rate') + 1]) : '0,100').split(',').map(Number);
+if (RATES.some((r) => !Number.isFinite(r) || r < 0)) {
+  console.error(`--rate takes MiB/s per connection, comma-separated (0 = unthrottled): ${args[args.indexOf('--rate') + 1]}`);
+  process.exit(2);
+}
 
 // the shared probe script beside the repository (CI lays shared/ there); --probes PATH for a checkout elsewhere
 const PROBES = args.includes('--probes') ? path.resolve(args[args.indexOf('--probes') + 1]) : path.resolve(repo, '../shared/bench/probes.sh');
@@ -225,7 +241,13 @@ function tarball(work: string, name: string, member: string, bytes: number): str
   return out;
 }
 
-async function serve(files: Record<string, string>): Promise<{ url: string; close(): Promise<void> }> {
+/**
+ * Serves `files` on 127.0.0.1. `rateMiB` > 0 caps every response at that many MiB/s on its own
+ * (a token bucket per connection, refilled continuously, burst = one 64 KiB read): what a
+ * network-like link looks like to each client; 0 = as fast as the page cache and loopback go.
+ */
+async function serve(files: Record<string, string>, rateMiB: number): Promise<{ url: string; close(): Promise<void> }> {
+  const bytesPerMs = (rateMiB * (1 << 20)) / 1000;
   const server = http.createServer((req, res) => {
     const file = files[req.url ?? ''];
     if (!file) {
@@ -233,7 +255,27 @@ async function serve(files: Record<string, string>): Promise<{ url: string; clos
       return;
     }
     res.writeHead(200, { 'content-length': fs.statSync(file).size, 'content-type': 'application/octet-stream' });
-    fs.createReadStream(file).pipe(res);
+    const stream = fs.createReadStream(file, { highWaterMark: 64 << 10 });
+    if (!rateMiB) {
+      stream.pipe(res);
+      return;
+    }
+    void (async () => {
+      const t0 = performance.now();
+      let sent = 0;
+      try {
+        for await (const chunk of stream as AsyncIterable<Buffer>) {
+          // wait until the bucket holds this chunk's bytes: sent + chunk <= rate x elapsed
+          const due = (sent + chunk.length) / bytesPerMs - (performance.now() - t0);
+          if (due > 0) await sleep(due);
+          sent += chunk.length;
+          if (!res.write(chunk)) await once(res, 'drain');
+        }
+        res.end();
+      } catch {
+        res.destroy();
+      }
+    })();
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => new Promise((r) => server.close(() => r())) };
@@ -246,7 +288,7 @@ async function main(): Promise<void> {
     console.error('dist/ is missing: run `npm run build` first.');
     process.exit(2);
   }
-  if (!fs.existsSync(PROBES)) {
+  if (!FIX_ONLY && !fs.existsSync(PROBES)) {
     console.error(`the shared probe script is missing: ${PROBES}`);
     process.exit(2);
   }
@@ -284,7 +326,8 @@ async function main(): Promise<void> {
     const outEnv = { ...env };
 
     console.log(`devenv bench · node ${process.version} · ${os.cpus().length} cpus · ${os.cpus()[0]?.model ?? ''}`);
-    console.log(`docker: ${dockerHost ?? 'none (docker probes fail fast on both sides)'} · ${ROUNDS} interleaved rounds · median of per-round ratios\n`);
+    const rounds = FIX_ONLY ? `${FIX_ROUNDS} fix rounds` : `${ROUNDS} interleaved rounds${WITH_FIX ? `, ${FIX_ROUNDS} fix rounds` : ''}`;
+    console.log(`docker: ${dockerHost ?? 'none (docker probes fail fast on both sides)'} · ${rounds} · median of per-round ratios · load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}\n`);
 
     type Name = 'doctorIn' | 'probesIn' | 'doctorOut' | 'probesOut' | 'version' | 'bare' | 'shellenv' | 'seaVersion' | 'seaDoctorIn';
     // the single executable too, when `npm run package` has made it
@@ -353,16 +396,75 @@ async function main(): Promise<void> {
   }
 }
 
+/**
+ * "The shell way": what 1.4's bin/init.sh and bin/init_helm.sh do for the same artifacts, from
+ * bash, with the concurrency devenv has (every download started at once): `curl | tar xz` of the
+ * member of each Envoy/helm tarball, a plain `curl -o` of kubectl to where the 1.4 build ADDs it,
+ * then init.sh's copies of the debug binary (versioned file, `envoy` beside it, $ISTIO_OUT/envoy,
+ * $ISTIO_BIN/envoy) and init_helm.sh's. The same files and byte counts as `fix --all` writes
+ * (checked in the first round of each block); init.sh's `cp usr/local/bin/envoy "$2"; rm -rf usr`
+ * is a `mv` here (a rename), so the floor writes no byte devenv does not. No checksum, no cache.
+ */
+const SHELL_WAY = `set -o errexit -o nounset -o pipefail
+base=$1 go=$2 sha=$3
+dbg=$go/out/linux_amd64/debug rel=$go/out/linux_amd64/release bin=$go/bin
+mkdir -p "$dbg/.x" "$rel/.x" "$rel/.h" "$rel/docker_build/docker.kubectl" "$bin"
+envoy() {
+  curl -fsSL "$1" | tar xz -C "$2/.x" usr/local/bin/envoy
+  mv "$2/.x/usr/local/bin/envoy" "$2/$3"
+  cp -f "$2/$3" "$2/envoy"
+}
+envoy "$base/istio-build/proxy/envoy-debug-$sha.tar.gz" "$dbg" "envoy-debug-$sha" & debug=$!
+envoy "$base/istio-build/proxy/envoy-alpha-$sha.tar.gz" "$rel" "envoy-$sha" & release=$!
+{
+  curl -fsSL "$base/kubernetes-helm/helm-v2.10.0-linux-amd64.tar.gz" | tar xz -C "$rel/.h" linux-amd64/helm
+  mv "$rel/.h/linux-amd64/helm" "$rel/helm-v2.10.0"
+  cp "$rel/helm-v2.10.0" "$rel/helm"
+  touch "$rel/version.helm.v2.10.0"
+} & helm=$!
+curl -fsSL -o "$rel/docker_build/docker.kubectl/kubectl" "$base/kubernetes-release/release/v1.13.10/bin/linux/amd64/kubectl" & kubectl=$!
+wait "$debug"; wait "$release"; wait "$helm"; wait "$kubectl"
+cp -f "$dbg/envoy-debug-$sha" "$rel/envoy"
+cp -f "$rel/envoy" "$bin/envoy"
+`;
+
+/** Files (relative path -> bytes) under <gopath>/out and <gopath>/bin: what a contender placed for make. */
+function placed(gopath: string): Map<string, number> {
+  const out = new Map<string, number>();
+  const walk = (dir: string) => {
+    if (!fs.existsSync(dir)) return;
+    for (const d of fs.readdirSync(dir, { withFileTypes: true })) {
+      const p = path.join(dir, d.name);
+      if (d.isDirectory()) walk(p);
+      else if (d.isFile()) out.set(path.relative(gopath, p), fs.statSync(p).size);
+    }
+  };
+  walk(path.join(gopath, 'out'));
+  walk(path.join(gopath, 'bin'));
+  return out;
+}
+
+function du(dir: string): number {
+  let n = 0;
+  if (!fs.existsSync(dir)) return 0;
+  for (const d of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, d.name);
+    n += d.isDirectory() ? du(p) : d.isFile() ? fs.statSync(p).size : 0;
+  }
+  return n;
+}
+
+const MIB = 1 << 20;
+
 async function benchFix(work: string, env: NodeJS.ProcessEnv): Promise<void> {
-  const mib = 1 << 20;
   const art = path.join(work, 'artifacts');
   fs.mkdirSync(art);
   console.log(`\nfix --all: generating artifacts (largest ~${SIZE_MIB} MiB) ...`);
-  const debug = tarball(art, 'envoy-debug.tar.gz', 'usr/local/bin/envoy', SIZE_MIB * mib);
-  const release = tarball(art, 'envoy-alpha.tar.gz', 'usr/local/bin/envoy', Math.round(SIZE_MIB * 0.4) * mib);
-  const helm = tarball(art, 'helm.tar.gz', 'linux-amd64/helm', 40 * mib);
+  const debug = tarball(art, 'envoy-debug.tar.gz', 'usr/local/bin/envoy', SIZE_MIB * MIB);
+  const release = tarball(art, 'envoy-alpha.tar.gz', 'usr/local/bin/envoy', Math.round(SIZE_MIB * 0.4) * MIB);
+  const helm = tarball(art, 'helm.tar.gz', 'linux-amd64/helm', 40 * MIB);
   const kubectl = path.join(art, 'kubectl');
-  randomFile(kubectl, 40 * mib);
+  randomFile(kubectl, 40 * MIB);
   const kubectlSha = path.join(art, 'kubectl.sha256');
   fs.writeFileSync(kubectlSha, createHash('sha256').update(fs.readFileSync(kubectl)).digest('hex') + '\n');
   const files: Record<string, string> = {
@@ -372,59 +474,96 @@ async function benchFix(work: string, env: NodeJS.ProcessEnv): Promise<void> {
     '/kubernetes-release/release/v1.13.10/bin/linux/amd64/kubectl': kubectl,
     '/kubernetes-release/release/v1.13.10/bin/linux/amd64/kubectl.sha256': kubectlSha,
   };
+  const sizes = Object.values(files).filter((f) => !f.endsWith('.sha256')).map((f) => `${path.basename(f)} ${(fs.statSync(f).size / MIB).toFixed(0)} MiB`);
+  console.log(`artifacts: ${sizes.join(', ')} (served on 127.0.0.1 from the page cache)`);
+  console.log('every timed run starts from fresh directories, after the previous run\'s outputs are removed and `sync`');
+  for (const rate of RATES) await fixBlock(work, env, files, rate);
+}
+
+type Contender = 'fix' | 'curl' | 'shell';
+
+/** One block of interleaved rounds (fix --all, curl of the largest download, the shell way) against a server capped at `rate` MiB/s per connection. */
+async function fixBlock(work: string, env: NodeJS.ProcessEnv, files: Record<string, string>, rate: number): Promise<void> {
   const largest = Object.entries(files).sort((a, b) => fs.statSync(b[1]).size - fs.statSync(a[1]).size)[0];
-  const server = await serve(files);
+  const tag = rate ? `${rate}mibs` : 'unthrottled';
+  const server = await serve(files, rate);
+  console.log(`\n== fix --all, ${rate ? `${rate} MiB/s per connection (loopback server's token bucket)` : 'unthrottled (loopback, page cache)'} ==`);
+  const cfg = path.join(work, `devenv-bench-${tag}.json`);
+  // Everything upstream goes to the loopback server; gem installs get a source that answers 404 (no network).
+  fs.writeFileSync(cfg, JSON.stringify({ prefer: 'mirror', mirrors: { urls: { 'https://storage.googleapis.com/': `${server.url}/` } }, gem: { source: `${server.url}/gems/` } }));
+  const t: Record<Contender, Timed[]> = { fix: [], curl: [], shell: [] };
+  const outputs: Partial<Record<Contender, Map<string, number>>> = {};
+  let cacheBytes = 0;
+  let previous: string | undefined;
+  const clear = () => {
+    if (previous && !KEEP) fs.rmSync(previous, { recursive: true, force: true });
+    previous = undefined;
+  };
   try {
-    const cfg = path.join(work, 'devenv-bench.json');
-    // Everything upstream goes to the loopback server; gem installs get a source that answers 404 (no network).
-    fs.writeFileSync(cfg, JSON.stringify({ prefer: 'mirror', mirrors: { urls: { 'https://storage.googleapis.com/': `${server.url}/` } }, gem: { source: `${server.url}/gems/` } }));
-    const fixWall: number[] = [];
-    const curlWall: number[] = [];
-    const ratios: number[] = [];
-    const fixRss: number[] = [];
-    const curlRss: number[] = [];
-    const codes = new Set<number | null>();
     for (let r = 0; r < FIX_ROUNDS; r++) {
-      // a fresh machine each round: new home (so no download cache), new GOPATH and checkout
-      const round = path.join(work, `fix-${r}`);
-      const home = path.join(round, 'home');
-      const gp = path.join(round, 'go');
-      const root = checkout(gp, false);
-      if (KEEP) fs.cpSync(gp, `${gp}.pristine`, { recursive: true }); // to re-run a round by hand
-      const e = { ...env, HOME: home, XDG_CONFIG_HOME: path.join(home, '.config'), XDG_CACHE_HOME: path.join(home, '.cache'), XDG_DATA_HOME: path.join(home, '.local/share'), DOCKER_CONFIG: path.join(home, '.docker'), GOPATH: gp, GO111MODULE: 'on', DEVENV_CONFIG: cfg };
-      fs.mkdirSync(home, { recursive: true });
-      const order = shuffle(['fix', 'curl']);
-      const t: Record<string, Timed> = {};
-      for (const which of order) {
-        t[which] =
-          which === 'fix'
-            ? await timed(process.execPath, [RUN, 'fix', '--all', '--yes', '--json'], { cwd: root, env: e, rss: true, stdout: path.join(work, `fix-${r}.json`) })
-            : await timed('curl', ['-fsS', '-o', path.join(round, 'largest'), `${server.url}${largest[0]}`], { cwd: round, env: e, rss: true });
+      for (const which of shuffle<Contender>(['fix', 'curl', 'shell'])) {
+        // the same starting state for every timed run: the previous run's ~1-2 GB gone, and synced
+        // (on ext4 with `discard`, a big delete slows the next writes until it is committed)
+        clear();
+        const dir = path.join(work, `fix-${tag}-${r}-${which}`);
+        const home = path.join(dir, 'home');
+        const gp = path.join(dir, 'go');
+        // a fresh machine each time: new home (so no download cache), new GOPATH
+        const e = { ...env, HOME: home, XDG_CONFIG_HOME: path.join(home, '.config'), XDG_CACHE_HOME: path.join(home, '.cache'), XDG_DATA_HOME: path.join(home, '.local/share'), DOCKER_CONFIG: path.join(home, '.docker'), GOPATH: gp, GO111MODULE: 'on', DEVENV_CONFIG: cfg };
+        fs.mkdirSync(home, { recursive: true });
+        let run: () => Promise<Timed>;
+        if (which === 'fix') {
+          const root = checkout(gp, false);
+          if (KEEP) fs.cpSync(gp, `${gp}.pristine`, { recursive: true }); // to re-run a round by hand
+          run = () => timed(process.execPath, [RUN, 'fix', '--all', '--yes', '--json'], { cwd: root, env: e, rss: true, stdout: path.join(work, `fix-${tag}-${r}.json`) });
+        } else if (which === 'curl') {
+          run = () => timed('curl', ['-fsS', '-o', path.join(dir, 'largest'), `${server.url}${largest[0]}`], { cwd: dir, env: e, rss: true });
+        } else {
+          run = () => timed('bash', ['--norc', '--noprofile', '-c', SHELL_WAY, 'shell-way', server.url, gp, SHA], { cwd: dir, env: e, rss: true });
+        }
+        sh('sync', []);
+        t[which].push(await run());
+        previous = dir;
+        if (r === 0 && which !== 'curl') {
+          outputs[which] = placed(gp);
+          if (which === 'fix') cacheBytes = du(path.join(home, '.cache'));
+        }
       }
-      codes.add(t.fix.code);
-      fixWall.push(t.fix.ms);
-      curlWall.push(t.curl.ms);
-      ratios.push(t.fix.ms / t.curl.ms);
-      fixRss.push((t.fix.rssKiB ?? NaN) / 1024);
-      curlRss.push((t.curl.rssKiB ?? NaN) / 1024);
-      if (!KEEP) fs.rmSync(round, { recursive: true, force: true });
     }
-    // what each fixer did in the last round, and how long it took
-    try {
-      const last = JSON.parse(fs.readFileSync(path.join(work, `fix-${FIX_ROUNDS - 1}.json`), 'utf8')) as { fixes: { id: string; action: string; durationMs?: number; after?: { durationMs?: number } }[] };
-      console.log(`fix --all, last round: ${last.fixes.map((f) => `${f.id} ${f.action}${f.durationMs !== undefined ? ` ${f.durationMs} ms` : ''}`).join(', ')}`);
-    } catch (err) {
-      console.log(`fix --all output unreadable: ${(err as Error).message}`);
-    }
-    const sizes = Object.values(files).filter((f) => !f.endsWith('.sha256')).map((f) => `${path.basename(f)} ${(fs.statSync(f).size / mib).toFixed(0)} MiB`);
-    console.log(`artifacts: ${sizes.join(', ')} (on 127.0.0.1)`);
-    const ratio = median(ratios);
-    console.log(`${'fix --all vs curl of its largest download'.padEnd(46)} ${fmt(median(fixWall)).padStart(8)} vs ${fmt(median(curlWall)).padStart(8)}   ${ratio.toFixed(2)}x  (target <=1.5x: ${ratio <= 1.5 ? 'met' : 'NOT met'}; ${FIX_ROUNDS} rounds; fix exit codes ${[...codes].join(',')})`);
-    const peak = median(fixRss);
-    console.log(`peak RSS: fix --all ${peak.toFixed(0)} MiB (target <= 64 MiB: ${peak <= 64 ? 'met' : 'NOT met'}), curl ${median(curlRss).toFixed(0)} MiB`);
   } finally {
+    clear();
     await server.close();
   }
+  // what each fixer did in the last round, and how long it took
+  try {
+    const last = JSON.parse(fs.readFileSync(path.join(work, `fix-${tag}-${FIX_ROUNDS - 1}.json`), 'utf8')) as { fixes: { id: string; action: string; durationMs?: number }[] };
+    console.log(`fix --all, last round: ${last.fixes.map((f) => `${f.id} ${f.action}${f.durationMs !== undefined ? ` ${f.durationMs} ms` : ''}`).join(', ')}`);
+  } catch (err) {
+    console.log(`fix --all output unreadable: ${(err as Error).message}`);
+  }
+  // does the shell way place what fix --all places?
+  const a = outputs.fix ?? new Map<string, number>();
+  const b = outputs.shell ?? new Map<string, number>();
+  const diff = [...new Set([...a.keys(), ...b.keys()])].sort().filter((k) => a.get(k) !== b.get(k));
+  const total = [...a.values()].reduce((x, y) => x + y, 0) / MIB;
+  console.log(
+    diff.length
+      ? `placed files differ (fix --all vs the shell way): ${diff.map((k) => `${k} ${a.get(k) ?? '-'}/${b.get(k) ?? '-'}`).join(', ')}`
+      : `placed: fix --all and the shell way write the same ${a.size} files under GOPATH/out and GOPATH/bin, ${total.toFixed(0)} MiB; fix --all also fills its download cache: ${(cacheBytes / MIB).toFixed(0)} MiB`,
+  );
+  const ms = (w: Contender) => median(t[w].map((x) => x.ms));
+  const ratio = (x: Contender, y: Contender) => median(t[x].map((v, i) => v.ms / t[y][i].ms));
+  const rss = (w: Contender) => median(t[w].map((x) => (x.rssKiB ?? NaN) / 1024));
+  const codes = (w: Contender) => [...new Set(t[w].map((x) => x.code))].join(',');
+  const row = (label: string, x: Contender, y: Contender, tail: string) =>
+    console.log(`${label.padEnd(50)} ${fmt(ms(x)).padStart(8)} vs ${fmt(ms(y)).padStart(8)}   ${ratio(x, y).toFixed(2)}x  (${tail})`);
+  const target = ratio('fix', 'curl');
+  row('fix --all vs curl of its largest download', 'fix', 'curl', `target <=1.5x: ${target <= 1.5 ? 'met' : 'NOT met'}; ${FIX_ROUNDS} rounds; fix exit codes ${codes('fix')}`);
+  row('fix --all vs the shell way (init.sh, concurrent)', 'fix', 'shell', 'informative, no target');
+  row('the shell way vs curl of its largest download', 'shell', 'curl', 'informative');
+  if (codes('curl') !== '0' || codes('shell') !== '0') console.log(`WARNING: a floor failed: curl exit codes ${codes('curl')}, the shell way exit codes ${codes('shell')}`);
+  const peak = rss('fix');
+  console.log(`peak RSS: fix --all ${peak.toFixed(0)} MiB (target <= 64 MiB: ${peak <= 64 ? 'met' : 'NOT met'}), the shell way ${rss('shell').toFixed(0)} MiB, curl ${rss('curl').toFixed(0)} MiB`);
 }
 
 await main();

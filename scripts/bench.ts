@@ -557,6 +557,7 @@ async function fixBlock(work: string, env: NodeJS.ProcessEnv, files: Record<stri
   const codes = (w: Contender) => [...new Set(t[w].map((x) => x.code))].join(',');
   const row = (label: string, x: Contender, y: Contender, tail: string) =>
     console.log(`${label.padEnd(50)} ${fmt(ms(x)).padStart(8)} vs ${fmt(ms(y)).padStart(8)}   ${ratio(x, y).toFixed(2)}x  (${tail})`);
+  console.log(`per round (ms, fix/curl/shell): ${t.fix.map((x, i) => `${x.ms.toFixed(0)}/${t.curl[i].ms.toFixed(0)}/${t.shell[i].ms.toFixed(0)}`).join(', ')}`);
   const target = ratio('fix', 'curl');
   row('fix --all vs curl of its largest download', 'fix', 'curl', `target <=1.5x: ${target <= 1.5 ? 'met' : 'NOT met'}; ${FIX_ROUNDS} rounds; fix exit codes ${codes('fix')}`);
   row('fix --all vs the shell way (init.sh, concurrent)', 'fix', 'shell', 'informative, no target');

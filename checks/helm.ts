@@ -1,13 +1,10 @@
 import type { IstioCheck } from '../src/istio/project.js';
-import os from 'node:os';
-import path from 'node:path';
 import type { CheckResult } from '../src/engine/check.js';
-import { copyAtomic, exists, extractMember, isExecutableFile } from '../src/platform/files.js';
-import { progressLogger } from '../src/platform/download.js';
+import { exists, isExecutableFile } from '../src/platform/files.js';
 import { describeUrl } from '../src/platform/mirrors.js';
 import { actionStep } from '../src/features/steps.js';
 import { helmPlan } from '../src/istio/init.js';
-import { unverifiedUpstream } from '../src/features/artifacts.js';
+import { deliver, unverifiedUpstream } from '../src/features/artifacts.js';
 
 export const helm = {
   id: 'helm',
@@ -41,18 +38,11 @@ export const helm = {
     return {
       steps: [
         actionStep('download', `download ${describeUrl(plan.url, ctx.config)}, extract ${plan.member} to ${plan.versioned} and ${plan.bin}, touch ${plan.sentinel}`, async (c) => {
-          const tgz = path.join(os.tmpdir(), `devenv-helm-${process.pid}-${Date.now()}.tar.gz`);
-          try {
-            const got = await c.download({ url: plan.url, dest: tgz, publishedChecksum: true, onProgress: progressLogger(c.log, 'helm') });
-            const how = got.verified === 'first-use' ? 'unverified upstream (no .sha256 published); sha256 recorded for later uses' : `sha256 ${got.verified}`;
-            c.log(`helm: ${got.fromCache ? 'from the cache' : `from ${got.urlUsed}`}, ${how}`);
-            await extractMember(tgz, plan.member, plan.versioned);
-            await got.confirm(); // it extracted: only now may a first-use sha256 be recorded
-            await copyAtomic(plan.versioned, plan.bin, 0o755);
-            await c.fs.writeFile(plan.sentinel, ''); // last: init_helm.sh skips everything once the sentinel exists
-          } finally {
-            await c.fs.rm(tgz, { force: true });
-          }
+          // extracted while it downloads, into both files at once; placed once verified
+          const d = await deliver(c, { url: plan.url, member: plan.member, name: 'helm', outputs: [plan.versioned, plan.bin].map((p) => ({ path: p, mode: 0o755 })) });
+          await d.place();
+          await d.result.confirm(); // it extracted: only now may a first-use sha256 be recorded
+          await c.fs.writeFile(plan.sentinel, ''); // last: init_helm.sh skips everything once the sentinel exists
         }),
       ],
     };

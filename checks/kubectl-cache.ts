@@ -1,10 +1,10 @@
 import type { IstioCheck } from '../src/istio/project.js';
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import path from 'node:path';
 import type { CheckResult, FixPlan, FixStep } from '../src/engine/check.js';
 import type { IstioContext as Context } from '../src/istio/project.js';
-import { copyAtomic, fileError, isAbsent, isExecutableFile, makeWorkDir, writeAtomic } from '../src/platform/files.js';
+import { copyAtomic, fileError, isAbsent, isExecutableFile, makeWorkDir, moveAtomic, sha256File, writeAtomic } from '../src/platform/files.js';
+import { DevenvError } from '../src/platform/errors.js';
 import { progressLogger } from '../src/platform/download.js';
 import { describeUrl } from '../src/platform/mirrors.js';
 import { actionStep } from '../src/features/steps.js';
@@ -41,12 +41,6 @@ async function readRecord(ctx: Context, backup: string): Promise<EditRecord | un
 }
 
 const sha256Text = (t: string) => createHash('sha256').update(t).digest('hex');
-
-async function sha256File(file: string): Promise<string> {
-  const h = createHash('sha256');
-  for await (const chunk of createReadStream(file)) h.update(chunk as Buffer);
-  return h.digest('hex');
-}
 
 interface State {
   dockerfile: string;
@@ -136,7 +130,12 @@ export const kubectlCache = {
     const expected = s.url ? (ctx.config.checksums[s.url] ?? (await ctx.downloadRecord(s.url))?.sha256) : undefined;
     const good = (await isExecutableFile(s.dest)) && (!expected || expected === (await sha256File(s.dest)));
     if (!good || !expected) {
-      if (!s.url) throw new Error(`${KUBECTL_DOCKERFILE} no longer names a URL and devenv has no backup of it; restore it with git checkout -- ${KUBECTL_DOCKERFILE}`);
+      if (!s.url) {
+        // The user's tree, not a devenv bug: the Dockerfile was edited (by devenv, whose state dir is gone, or by hand).
+        throw new DevenvError(`${KUBECTL_DOCKERFILE} no longer ADDs kubectl from a URL and devenv has no backup of it, so the URL to download is unknown`, {
+          suggestions: [`Restore it with: git checkout -- ${KUBECTL_DOCKERFILE}`],
+        });
+      }
       const url = s.url;
       steps.push(
         actionStep('download', `download ${describeUrl(url, ctx.config)} (verified against ${url}.sha256) to ${s.dest}`, async (c) => {
@@ -149,7 +148,7 @@ export const kubectlCache = {
             c.log(`kubectl: ${got.fromCache ? 'from the cache' : `from ${got.urlUsed}`}, sha256 ${got.verified}`);
             // A first-use sha256 is recorded only once the binary ran.
             const runs = (await c.exec(tmp, ['version', '--client'], { timeoutMs: 10_000, cwd: '/' })).ok;
-            await copyAtomic(tmp, s.dest, 0o755);
+            await moveAtomic(tmp, s.dest, 0o755);
             if (runs) await got.confirm();
           } finally {
             await c.fs.rm(work, { recursive: true, force: true });

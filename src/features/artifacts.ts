@@ -6,13 +6,13 @@
  * steps write (1.4's $ISTIO_OUT/envoy) ends as the script leaves it.
  */
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import type { CheckResult, FixStep } from '../engine/check.js';
 import type { Context } from '../engine/context.js';
-import { progressLogger } from '../platform/download.js';
+import { progressLogger, type DownloadResult } from '../platform/download.js';
 import { DevenvError } from '../platform/errors.js';
-import { copyAtomic, exists, extractMember, isExecutableFile } from '../platform/files.js';
+import { commitStaged, copyAtomic, exists, isExecutableFile, stage, type Staged } from '../platform/files.js';
+import { FilesSink, TarGzMemberSink } from '../platform/sinks.js';
 import { describeUrl, mirrorUrl } from '../platform/mirrors.js';
 import { s3Rule, type Copy, type Fetch } from '../istio/init.js';
 import { actionStep } from './steps.js';
@@ -124,10 +124,62 @@ export interface PlaceOptions {
   mode: (f: Fetch) => number;
 }
 
+export interface DeliverOptions {
+  url: string;
+  /** the tarball member to write; absent: the download itself is the file */
+  member?: string;
+  /** every file that gets these bytes, with its mode */
+  outputs: { path: string; mode: number }[];
+  /** names the artifact in progress lines and messages, e.g. "envoy debug" */
+  name: string;
+  /** credentials for the upstream origin only (AUTH_HEADER) */
+  headers?: Record<string, string>;
+}
+
+export interface Delivery {
+  result: DownloadResult;
+  /** Renames every output into place, in the order given. */
+  place(): Promise<void>;
+  /** Removes the outputs' temp files (when something else failed). */
+  discard(): Promise<void>;
+}
+
+/**
+ * Downloads one artifact and writes it, or its tarball member, to every output
+ * while it streams: one read of the network (or of the cache), the member
+ * decompressed once, each destination written once, nothing read back. The
+ * outputs are temp files until the sha256 verified and the archive was read to
+ * its end (gzip's CRC, the member found); then `place()` renames them.
+ */
+export async function deliver(c: Context, d: DeliverOptions): Promise<Delivery> {
+  const staged: Staged[] = [];
+  for (const o of d.outputs) staged.push(await stage(o.path, o.mode));
+  const temps = staged.map((x) => x.tmp);
+  const sink = d.member ? new TarGzMemberSink(d.member, temps, path.basename(new URL(d.url).pathname)) : new FilesSink(temps);
+  try {
+    const result = await c.download({ url: d.url, sink, publishedChecksum: true, authHeaders: d.headers, onProgress: progressLogger(c.log, d.name) });
+    await sink.end();
+    const how = result.verified === 'first-use' ? 'unverified upstream (no .sha256 published); sha256 recorded for later uses' : `sha256 ${result.verified}`;
+    c.log(`${d.name}: ${result.fromCache ? 'from the cache' : `from ${result.urlUsed}`}, ${how}`);
+    return {
+      result,
+      async place() {
+        for (const x of staged) await commitStaged(x);
+      },
+      discard: () => sink.abort(),
+    };
+  } catch (err) {
+    await sink.abort();
+    throw err;
+  }
+}
+
 /**
  * One step: download the missing artifacts concurrently (verified; mirrors
- * applied; AUTH_HEADER to the upstream origin only), then place them and make
- * every copy in the script's order. Already-present downloads are not fetched again.
+ * applied; AUTH_HEADER to the upstream origin only), each written while it
+ * streams to every path the script leaves it at (its own path, the copies
+ * right after it, and the script's later copies of it), then placed in the
+ * script's order. Already-present downloads are not fetched again.
  */
 export async function placeStep(ctx: Context, fetches: Fetch[], copies: Copy[], opts: PlaceOptions): Promise<FixStep> {
   const need = new Set<Fetch>();
@@ -146,41 +198,36 @@ export async function placeStep(ctx: Context, fetches: Fetch[], copies: Copy[], 
   }
   for (const c of copies) lines.push(`then copy ${c.from} to ${c.to} (${c.at})`);
   return actionStep('download', lines.join('; '), async (c) => {
-    const tmpDir = await fs.mkdtemp(path.join(os.tmpdir(), `devenv-${opts.label.replace(/\W+/g, '-')}-`));
-    try {
-      const got = new Map<Fetch, string>();
-      const confirms: (() => Promise<void>)[] = [];
-      await Promise.all(
-        [...need].map(async (f, i) => {
-          const tmp = path.join(tmpDir, `${i}-${path.basename(f.path)}`);
-          const r = await c.download({ url: f.url, dest: tmp, publishedChecksum: true, authHeaders: opts.headers, onProgress: progressLogger(c.log, f.name) });
-          const how = r.verified === 'first-use' ? 'unverified upstream (no .sha256 published); sha256 recorded for later uses' : `sha256 ${r.verified}`;
-          c.log(`${f.name}: ${r.fromCache ? 'from the cache' : `from ${r.urlUsed}`}, ${how}`);
-          got.set(f, tmp);
-          confirms.push(() => r.confirm());
-        }),
-      );
-      // Placement in the script's order: later copies to the same path win, as they do in the script.
-      for (const f of fetches) {
-        const tmp = got.get(f);
-        if (tmp) {
-          if (f.member) await extractMember(tmp, f.member, f.path, opts.mode(f));
-          else await copyAtomic(tmp, f.path, opts.mode(f));
-          for (const dest of f.copies) await copyAtomic(f.path, dest, opts.mode(f));
-        } else {
-          for (const dest of f.copies) if (!(await exists(dest))) await copyAtomic(f.path, dest, opts.mode(f));
-        }
-      }
-      // Every artifact extracted and placed: only now may a first-use sha256 be recorded (a bad response never poisons the cache).
-      for (const confirm of confirms) await confirm();
-      for (const cp of copies) {
-        if (!(await exists(cp.from))) continue;
-        if (await sameFile(cp.from, cp.to)) continue;
-        await copyAtomic(cp.from, cp.to, 0o755);
-      }
-    } finally {
-      await fs.rm(tmpDir, { recursive: true, force: true });
+    // What every path ends as, following the script in order (a later write to a path wins, as in the script):
+    // the bytes of a download, or a copy of a file already in place.
+    const finalOf = new Map<string, { fetch: Fetch } | { file: string }>();
+    const modeOf = new Map<string, number>();
+    const set = (p: string, v: { fetch: Fetch } | { file: string }, mode: number) => {
+      finalOf.set(p, v);
+      modeOf.set(p, mode);
+    };
+    for (const f of fetches) {
+      if (need.has(f)) for (const p of [f.path, ...f.copies]) set(p, { fetch: f }, opts.mode(f));
+      else for (const p of f.copies) if (!(await exists(p))) set(p, { file: f.path }, opts.mode(f));
     }
+    for (const cp of copies) {
+      const from = finalOf.get(cp.from);
+      if (from) set(cp.to, from, 0o755);
+      else if (!(await exists(cp.from))) continue;
+      else if (finalOf.has(cp.to) || !(await sameFile(cp.from, cp.to))) set(cp.to, { file: cp.from }, 0o755);
+    }
+    const outputsOf = (f: Fetch) => [...finalOf].filter(([, v]) => 'fetch' in v && v.fetch === f).map(([p]) => ({ path: p, mode: modeOf.get(p)! }));
+    const settled = await Promise.allSettled([...need].map((f) => deliver(c, { url: f.url, member: f.member, outputs: outputsOf(f), name: f.name, headers: opts.headers })));
+    const delivered = settled.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+    const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) {
+      await Promise.all(delivered.map((d) => d.discard()));
+      throw failed.reason;
+    }
+    for (const d of delivered) await d.place();
+    // Every artifact extracted and placed: only now may a first-use sha256 be recorded (a bad response never poisons the cache).
+    for (const d of delivered) await d.result.confirm();
+    for (const [p, v] of finalOf) if ('file' in v) await copyAtomic(v.file, p, modeOf.get(p));
   });
 }
 

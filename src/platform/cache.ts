@@ -13,9 +13,9 @@
  * migrated on first use (or, when corrupt, reported and rebuilt from the refs).
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { partPath, sha256File as hashFile, sweepLitter } from './files.js';
 
 export type Verification = 'expected' | 'pinned' | 'published' | 'recorded' | 'first-use';
 
@@ -33,11 +33,7 @@ export interface CacheRecord extends CacheEntry {
 
 export const keyOf = (url: string) => createHash('sha256').update(url).digest('hex');
 
-export async function hashFile(file: string): Promise<string> {
-  const h = createHash('sha256');
-  for await (const chunk of createReadStream(file)) h.update(chunk as Buffer);
-  return h.digest('hex');
-}
+export { sha256File as hashFile } from './files.js';
 
 async function exists(p: string): Promise<boolean> {
   try {
@@ -72,6 +68,10 @@ export interface Cache {
   blobFor(sha: string): Promise<string | undefined>;
   /** Stores the bytes of `file` as a blob (no index entry). */
   storeBlob(file: string, sha: string): Promise<void>;
+  /** A new temp file inside the cache for a download to write while it streams (swept when its process is gone). */
+  incoming(): Promise<string>;
+  /** Moves a verified `incoming()` file in as the blob of `sha` (or drops it when that blob exists); returns the blob's path. */
+  adopt(file: string, sha: string): Promise<string>;
   /** Stores the blob and records url → sha (a checksum from upstream beats a first-use record). */
   put(url: string, file: string | undefined, entry: CacheEntry): Promise<void>;
   list(): Promise<{ records: CacheRecord[]; problems: string[] }>;
@@ -177,6 +177,23 @@ export function createCache(dir: string | undefined, log: (line: string) => void
     await fs.rename(tmp, target);
   }
 
+  async function incoming(): Promise<string> {
+    await fs.mkdir(blobsDir, { recursive: true });
+    await sweepLitter(blobsDir, { base: 'incoming' });
+    return partPath(path.join(blobsDir, 'incoming'));
+  }
+
+  async function adopt(file: string, sha: string): Promise<string> {
+    const target = blob(sha);
+    if (await exists(target)) {
+      await fs.rm(file, { force: true });
+      return target;
+    }
+    await fs.chmod(file, 0o444).catch(() => {});
+    await fs.rename(file, target);
+    return target;
+  }
+
   async function list(): Promise<{ records: CacheRecord[]; problems: string[] }> {
     if (!dir) return { records: [], problems: [] };
     await ready();
@@ -199,6 +216,8 @@ export function createCache(dir: string | undefined, log: (line: string) => void
       return dir && (await exists(blob(sha))) ? blob(sha) : undefined;
     },
     storeBlob,
+    incoming,
+    adopt,
     async put(url, file, entry) {
       if (!dir) return;
       await ready();

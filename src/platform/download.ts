@@ -7,7 +7,6 @@
  * shared by every checkout, so the same artifact is downloaded once.
  */
 import { createHash, randomBytes, type Hash } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import type { Agent } from 'node:http';
 import path from 'node:path';
@@ -15,12 +14,15 @@ import { createCache, hashFile, type CacheEntry, type Verification } from './cac
 import type { Config } from './config.js';
 import { DevenvError, errorMessage } from './errors.js';
 import { onAbort as subscribeAbort } from './abort.js';
-import { sweepLitter } from './files.js';
+import { describeFsError, sweepLitter } from './files.js';
+import { streamed } from './gc.js';
+import { writeAll, type ByteSink } from './sinks.js';
 import { candidateUrls, describeRule, forbiddenUpstream, mirrorRule } from './mirrors.js';
 import { proxyFor, proxySettings, type ProxySettings } from './proxy.js';
 import { redactUrl } from './redact.js';
 
 export type { CacheEntry, Verification } from './cache.js';
+export type { ByteSink } from './sinks.js';
 
 export interface Progress {
   url: string;
@@ -35,8 +37,18 @@ export interface Progress {
 export interface DownloadOptions {
   /** The upstream URL; mirror rules are applied to it. */
   url: string;
-  /** Final path. */
-  dest: string;
+  /**
+   * Final path (renamed into place once verified). May be left out when a
+   * `sink` takes the bytes: then they go to the sink and the cache only.
+   */
+  dest?: string;
+  /**
+   * Gets every byte as it arrives, in order (e.g. a tarball extracted while it
+   * downloads: src/platform/sinks.ts). Reset when a transfer starts over. The
+   * download resolves only after the sha256 verified; the caller then calls
+   * `end()` and places what the sink wrote, or `abort()` when download() throws.
+   */
+  sink?: ByteSink;
   /** Expected sha256 (hex), e.g. from a download index. Pinned checksums in config apply too. */
   sha256?: string;
   /** Also look for a checksum published beside the artifact (`<url>.sha256`), fetched through the same mirrors. */
@@ -60,6 +72,7 @@ export interface DownloadOptions {
 }
 
 export interface DownloadResult {
+  /** `dest`; without one, the cache blob (or '' when the cache is off). */
   path: string;
   sha256: string;
   bytes: number;
@@ -349,10 +362,12 @@ export function createDownloader(config: Config, cacheDir?: string, dopts: Downl
   }
 
   /**
-   * Streams one URL into `tmp`, resuming with Range after an interruption
-   * (when the server answers 206) or restarting (when it answers 200).
+   * Streams one URL into every file of `files` and the sink, resuming with
+   * Range after an interruption (when the server answers 206) or restarting
+   * (when it answers 200; the sink is reset). Each chunk is hashed and written
+   * everywhere before the next is read, so memory stays flat.
    */
-  async function transfer(t: Target, tmp: string, timeoutMs: number, opts: DownloadOptions): Promise<{ sha256: string; bytes: number }> {
+  async function transfer(t: Target, files: string[], sink: SinkState, timeoutMs: number, opts: DownloadOptions): Promise<{ sha256: string; bytes: number }> {
     let hash: Hash = createHash('sha256');
     let have = 0;
     let lastError = '';
@@ -361,73 +376,110 @@ export function createDownloader(config: Config, cacheDir?: string, dopts: Downl
     for (let attempt = 0; attempt <= retries; attempt++) {
       if (attempt > 0) await sleep(Math.min(200 * 2 ** (attempt - 1), 3000), opts.signal);
       if (opts.signal?.aborted) throw new Error('aborted');
-      const headers = { ...opts.headers, ...(have > 0 ? { range: `bytes=${have}-` } : {}) };
-      let res;
-      let ctl: AbortController;
+      // Everything that waits is done before the request: once the response is here its body is read at once
+      // (a body that fails before it is read loses what had arrived, and a resume would start too late).
+      if (have === 0) await sink.restart();
+      const handles: fs.FileHandle[] = [];
+      const out = new Batcher((buf) => deliverChunk(buf, handles, sink));
+      let idle: NodeJS.Timeout | undefined;
+      let ctl: AbortController | undefined;
       try {
-        ({ res, ctl } = await get(t, timeoutMs, { signal: opts.signal, headers }));
-      } catch (err) {
-        if (err instanceof NetworkPolicyError) throw err;
-        lastError = errorMessage(err);
-        continue;
-      }
-      if (res.status >= 400 && res.status < 500) {
-        ctl.abort();
-        throw new HttpError(res.status, res.statusText); // not worth retrying
-      }
-      if (!res.ok || !res.body) {
-        ctl.abort();
-        lastError = `HTTP ${res.status} ${res.statusText}`.trim();
-        continue;
-      }
-      let total = Number(res.headers.get('content-length')) || undefined;
-      if (have > 0 && res.status === 206 && (res.headers.get('content-range') ?? '').startsWith(`bytes ${have}-`)) {
-        total = total !== undefined ? total + have : undefined;
-      } else if (have > 0) {
-        // The server ignored Range: start over.
-        hash = createHash('sha256');
-        have = 0;
-      }
-      if (total !== undefined && total > max) {
-        ctl.abort();
-        throw new TooLarge(`${t.shown} is ${human(total)}, larger than the ${human(max)} limit (download.maxBytes)`);
-      }
-      const out = createWriteStream(tmp, { flags: have > 0 ? 'a' : 'w', mode: 0o600 });
-      let idle = setTimeout(() => ctl.abort(), config.download.timeoutMs);
-      try {
-        for await (const chunk of res.body as AsyncIterable<Buffer>) {
-          clearTimeout(idle);
-          idle = setTimeout(() => ctl.abort(), config.download.timeoutMs);
-          hash.update(chunk);
-          have += chunk.length;
-          if (have > max) {
-            ctl.abort();
-            throw new TooLarge(`${t.shown} sent more than the ${human(max)} limit (download.maxBytes); the transfer was stopped`);
-          }
-          if (!out.write(chunk)) await new Promise<void>((r) => out.once('drain', () => r()));
-          const secs = (Date.now() - started) / 1000;
-          const rate = secs > 0 ? have / secs : undefined;
-          opts.onProgress?.({ url: t.shown, bytes: have, total, rate, etaSeconds: total && rate ? (total - have) / rate : undefined });
+        for (const f of files) handles.push(await fs.open(f, have > 0 ? 'a' : 'w', 0o600));
+        const headers = { ...opts.headers, ...(have > 0 ? { range: `bytes=${have}-` } : {}) };
+        let res;
+        try {
+          ({ res, ctl } = await get(t, timeoutMs, { signal: opts.signal, headers }));
+        } catch (err) {
+          if (err instanceof NetworkPolicyError) throw err;
+          lastError = errorMessage(err);
+          continue;
         }
-        if (total !== undefined && have < total) throw new Error(`transfer interrupted after ${have} of ${total} bytes`);
-        return { sha256: hash.digest('hex'), bytes: have };
-      } catch (err) {
-        if (opts.signal?.aborted || err instanceof TooLarge) throw err;
-        lastError = ctl.signal.aborted
-          ? `transfer stalled (no data for ${Math.round(config.download.timeoutMs / 1000)}s)`
-          : `transfer interrupted after ${have}${total !== undefined ? ` of ${total}` : ''} bytes`;
+        if (res.status >= 400 && res.status < 500) throw new HttpError(res.status, res.statusText); // not worth retrying
+        if (!res.ok || !res.body) {
+          lastError = `HTTP ${res.status} ${res.statusText}`.trim();
+          continue;
+        }
+        let total = Number(res.headers.get('content-length')) || undefined;
+        let restart = false;
+        if (have > 0 && res.status === 206 && (res.headers.get('content-range') ?? '').startsWith(`bytes ${have}-`)) {
+          total = total !== undefined ? total + have : undefined;
+        } else if (have > 0) {
+          // The server ignored Range: start over (the files are opened for appending: emptied, they fill from 0).
+          hash = createHash('sha256');
+          have = 0;
+          restart = true;
+        }
+        if (total !== undefined && total > max) throw new TooLarge(`${t.shown} is ${human(total)}, larger than the ${human(max)} limit (download.maxBytes)`);
+        const abort = ctl;
+        idle = setTimeout(() => abort.abort(), config.download.timeoutMs);
+        try {
+          for await (const chunk of res.body as AsyncIterable<Buffer>) {
+            clearTimeout(idle);
+            idle = setTimeout(() => abort.abort(), config.download.timeoutMs);
+            if (restart) {
+              restart = false;
+              await Promise.all([sink.restart(), ...handles.map((h) => h.truncate(0))]);
+            }
+            hash.update(chunk);
+            have += chunk.length;
+            if (have > max) throw new TooLarge(`${t.shown} sent more than the ${human(max)} limit (download.maxBytes); the transfer was stopped`);
+            await out.add(chunk);
+            const secs = (Date.now() - started) / 1000;
+            const rate = secs > 0 ? have / secs : undefined;
+            opts.onProgress?.({ url: t.shown, bytes: have, total, rate, etaSeconds: total && rate ? (total - have) / rate : undefined });
+          }
+          await out.finish();
+          if (total !== undefined && have < total) throw new Error(`transfer interrupted after ${have} of ${total} bytes`);
+          return { sha256: hash.digest('hex'), bytes: have };
+        } catch (err) {
+          if (opts.signal?.aborted || err instanceof TooLarge || err instanceof WriteFailure || err instanceof SinkFailure) throw err;
+          // Network trouble: what was read is written before a retry resumes after it (a failing write is the error then).
+          await out.finish();
+          lastError = abort.signal.aborted
+            ? `transfer stalled (no data for ${Math.round(config.download.timeoutMs / 1000)}s)`
+            : `transfer interrupted after ${have}${total !== undefined ? ` of ${total}` : ''} bytes`;
+        }
       } finally {
         clearTimeout(idle);
-        ctl.abort();
-        await new Promise<void>((resolve) => out.end(() => resolve()));
+        ctl?.abort();
+        await out.settle();
+        await Promise.all(handles.map((h) => h.close().catch(() => {})));
       }
     }
     throw new Error(`${lastError} (after ${retries + 1} attempts)`);
   }
 
+  /** Reads a file once: hashes it and hands it to the files and the sink (a cache hit). */
+  async function feedFile(file: string, files: string[], sink: SinkState): Promise<{ sha256: string; bytes: number }> {
+    const hash = createHash('sha256');
+    let bytes = 0;
+    await sink.restart();
+    const src = await fs.open(file, 'r');
+    const handles: fs.FileHandle[] = [];
+    const out = new Batcher((buf) => deliverChunk(buf, handles, sink));
+    try {
+      for (const f of files) handles.push(await fs.open(f, 'w', 0o600));
+      const buf = Buffer.allocUnsafeSlow(BATCH_BYTES); // read into again and again: add() copies it
+      for (;;) {
+        const { bytesRead } = await src.read(buf, 0, buf.length, null);
+        if (bytesRead === 0) break;
+        const chunk = buf.subarray(0, bytesRead);
+        hash.update(chunk);
+        bytes += bytesRead;
+        await out.add(chunk);
+      }
+      await out.finish();
+    } finally {
+      await out.settle();
+      await src.close();
+      await Promise.all(handles.map((h) => h.close().catch(() => {})));
+    }
+    return { sha256: hash.digest('hex'), bytes };
+  }
+
   async function place(tmp: string, opts: DownloadOptions): Promise<void> {
     await fs.chmod(tmp, opts.mode ?? 0o644);
-    await fs.rename(tmp, opts.dest);
+    await fs.rename(tmp, opts.dest!);
   }
 
   const noop = async () => {};
@@ -455,36 +507,42 @@ export function createDownloader(config: Config, cacheDir?: string, dopts: Downl
       else verified = 'first-use';
     }
 
-    const dir = path.dirname(opts.dest);
-    await fs.mkdir(dir, { recursive: true });
-    await sweepLitter(dir, { base: path.basename(opts.dest) }); // .part files of an interrupted earlier run
-    const tmp = path.join(dir, `.${path.basename(opts.dest)}.${randomBytes(4).toString('hex')}.part`);
+    let tmp: string | undefined;
+    if (opts.dest) {
+      const dir = path.dirname(opts.dest);
+      await fs.mkdir(dir, { recursive: true });
+      await sweepLitter(dir, { base: path.basename(opts.dest) }); // .part files of an interrupted earlier run
+      tmp = path.join(dir, `.${path.basename(opts.dest)}.${randomBytes(4).toString('hex')}.part`);
+    } else if (!opts.sink) {
+      throw new Error('download() needs a dest or a sink');
+    }
+    const sink = sinkState(opts.sink);
+    let incoming: string | undefined;
     try {
-      // 1. The shared cache: no network at all.
+      // 1. The shared cache: no network at all. Read once: hashed, copied to dest, fed to the sink.
       const blob = useCache && expected ? await cache.blobFor(expected) : undefined;
       if (blob) {
-        // A copy, not a link: the destination may be chmod-ed or edited; the blob must not change with it.
-        await fs.copyFile(blob, tmp);
-        const st = await fs.stat(tmp);
-        const sum = await hashFile(tmp);
-        if (sum === expected) {
-          await place(tmp, opts);
-          return { path: opts.dest, sha256: sum, bytes: st.size, urlUsed: 'cache', verified, fromCache: true, confirm: noop };
+        const got = await feedFile(blob, tmp ? [tmp] : [], sink);
+        if (got.sha256 === expected) {
+          if (tmp) await place(tmp, opts);
+          return { path: opts.dest ?? blob, sha256: got.sha256, bytes: got.bytes, urlUsed: 'cache', verified, fromCache: true, confirm: noop };
         }
-        await fs.rm(tmp, { force: true }); // a corrupt blob: download again
+        if (tmp) await fs.rm(tmp, { force: true }); // a corrupt blob: download again
       }
       if (offline) {
         throw new NetworkPolicyError(`offline: ${redactUrl(opts.url)} is not in the download cache (--offline or network.offline)`, {
           suggestions: ['Run the same fix once without --offline to fetch it into the cache.'],
         });
       }
-      // 2. The network: upstream and mirrors in `prefer` order.
+      // 2. The network: upstream and mirrors in `prefer` order. The cache's copy is written as the bytes arrive.
+      incoming = useCache ? await cache.incoming() : undefined;
+      const files = [tmp, incoming].filter((f): f is string => f !== undefined);
       const urls = candidateUrls(opts.url, config);
       const attempts: Attempt[] = [];
       for (const [i, u] of urls.entries()) {
         const t = targetFor(u, opts.url, config, opts.authHeaders);
         try {
-          const got = await transfer(t, tmp, firstTimeout(i, urls.length), opts);
+          const got = await transfer(t, files, sink, firstTimeout(i, urls.length), opts);
           if (expected && got.sha256 !== expected) {
             const recover =
               verified === 'recorded'
@@ -493,24 +551,29 @@ export function createDownloader(config: Config, cacheDir?: string, dopts: Downl
             throw new DevenvError(`sha256 mismatch for ${t.shown}: expected ${expected} (${verified}), got ${got.sha256}; the file was not kept.${recover}`);
           }
           let confirm = noop;
-          if (useCache && verified === 'first-use') {
-            // The bytes are kept, but the record waits until the caller proved the artifact usable.
-            await cache.storeBlob(tmp, got.sha256);
-            let done = false;
-            confirm = async () => {
-              if (done) return;
-              done = true;
-              await cache.put(opts.url, undefined, { sha256: got.sha256, verified: 'first-use', bytes: got.bytes });
-            };
-          } else if (useCache) {
-            await cache.put(opts.url, tmp, { sha256: got.sha256, verified, bytes: got.bytes });
+          let cached: string | undefined;
+          if (incoming) {
+            cached = await cache.adopt(incoming, got.sha256);
+            incoming = undefined;
+            if (verified === 'first-use') {
+              // The bytes are kept, but the record waits until the caller proved the artifact usable.
+              let done = false;
+              confirm = async () => {
+                if (done) return;
+                done = true;
+                await cache.put(opts.url, undefined, { sha256: got.sha256, verified: 'first-use', bytes: got.bytes });
+              };
+            } else {
+              await cache.put(opts.url, undefined, { sha256: got.sha256, verified, bytes: got.bytes });
+            }
           }
-          await place(tmp, opts);
-          return { path: opts.dest, sha256: got.sha256, bytes: got.bytes, urlUsed: t.shown, verified, fromCache: false, confirm };
+          if (tmp) await place(tmp, opts);
+          return { path: opts.dest ?? cached ?? '', sha256: got.sha256, bytes: got.bytes, urlUsed: t.shown, verified, fromCache: false, confirm };
         } catch (err) {
-          await fs.rm(tmp, { force: true });
+          if (tmp) await fs.rm(tmp, { force: true });
           if (opts.signal?.aborted) throw err;
           if (err instanceof DevenvError && !(err instanceof NetworkPolicyError)) throw err; // a checksum mismatch is never papered over by another source
+          if (err instanceof SinkFailure && urls.length === 1) throw err.failure;
           if (err instanceof TooLarge) throw new DevenvError(err.message, { suggestions: ['Raise download.maxBytes in the devenv config if this artifact is really that large.'] });
           if (err instanceof NetworkPolicyError && urls.length === 1) throw err;
           attempts.push({ url: t.shown, error: errorMessage(err), rule: t.rule });
@@ -518,7 +581,8 @@ export function createDownloader(config: Config, cacheDir?: string, dopts: Downl
       }
       throw describeFailures(redactUrl(opts.url), attempts);
     } finally {
-      await fs.rm(tmp, { force: true });
+      if (tmp) await fs.rm(tmp, { force: true });
+      if (incoming) await fs.rm(incoming, { force: true });
     }
   }
 
@@ -554,6 +618,100 @@ export async function seedCache(cacheDir: string, url: string, file: string, sha
   await createCache(cacheDir).put(url, file, { sha256: actual, verified: kind, bytes: size });
 }
 class TooLarge extends Error {}
+
+/** A local write failed (disk full, permissions): final, whatever the source. */
+class WriteFailure extends DevenvError {}
+
+const BATCH_BYTES = 1 << 20;
+
+/** One batch to every file and the sink; a sink's verdict and a write error are told apart from network trouble. */
+async function deliverChunk(buf: Buffer, handles: fs.FileHandle[], sink: SinkState): Promise<void> {
+  await Promise.all([
+    ...handles.map((h) =>
+      writeAll(h, buf).catch((err: unknown) => {
+        throw new WriteFailure(`cannot write the download: ${describeFsError(err)}`, { cause: err });
+      }),
+    ),
+    sink.write(buf).catch((err: unknown) => {
+      throw err instanceof DevenvError ? new SinkFailure(err) : new WriteFailure(`cannot write the download: ${describeFsError(err)}`, { cause: err });
+    }),
+  ]);
+  streamed(buf.length);
+}
+
+/**
+ * Collects chunks into batches of 1 MiB and writes each while the next fills:
+ * two fixed buffers, one in flight and one filling, so reading and writing
+ * overlap, the writes are few and large, and batching leaves no garbage behind.
+ */
+class Batcher {
+  private readonly bufs = [Buffer.allocUnsafeSlow(BATCH_BYTES), Buffer.allocUnsafeSlow(BATCH_BYTES)];
+  private current = 0;
+  private size = 0;
+  private inflight: Promise<void> = Promise.resolve();
+
+  constructor(private readonly write: (buf: Buffer) => Promise<void>) {}
+
+  /** Copies `chunk` in; resolves when it may be reused (and, when a batch filled, once the one before it was written). */
+  async add(chunk: Buffer): Promise<void> {
+    let at = 0;
+    while (at < chunk.length) {
+      const n = chunk.copy(this.bufs[this.current], this.size, at);
+      this.size += n;
+      at += n;
+      if (this.size === BATCH_BYTES) await this.cut();
+    }
+  }
+
+  private async cut(): Promise<void> {
+    const filled = this.bufs[this.current].subarray(0, this.size);
+    await this.inflight; // the other buffer is free once its write is done
+    this.inflight = this.write(filled);
+    this.inflight.catch(() => {}); // seen by the next cut, finish() or settle()
+    this.current ^= 1;
+    this.size = 0;
+  }
+
+  /** Writes what is left and waits for every write. */
+  async finish(): Promise<void> {
+    if (this.size > 0) await this.cut();
+    await this.inflight;
+  }
+
+  /** Drops what is not written yet and waits for the write in flight (nothing is left writing behind the caller's back). */
+  async settle(): Promise<void> {
+    this.size = 0;
+    await this.inflight.catch(() => {});
+  }
+}
+
+/** What the sink made of the bytes (e.g. a corrupt archive): this source failed, another may do. */
+class SinkFailure extends Error {
+  constructor(readonly failure: DevenvError) {
+    super(failure.message);
+  }
+}
+
+/** A caller's sink (or none), reset before a transfer that starts from byte 0 once it has seen bytes. */
+interface SinkState {
+  write(chunk: Buffer): Promise<void>;
+  restart(): Promise<void>;
+}
+
+function sinkState(sink: ByteSink | undefined): SinkState {
+  let dirty = false;
+  return {
+    async write(chunk) {
+      if (!sink) return;
+      dirty = true;
+      await sink.write(chunk);
+    },
+    async restart() {
+      if (sink && dirty) await sink.reset();
+      dirty = false;
+    },
+  };
+}
 
 /** The cache alone (for `devenv cache verify|clear`). */
 export { createCache } from './cache.js';

@@ -1,11 +1,11 @@
 /** File operations for fixes: atomic copies, tarball members, backups. Nothing half-written is ever left at a destination. */
-import { randomBytes } from 'node:crypto';
-import { constants, createReadStream } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { constants } from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { createGunzip } from 'node:zlib';
 import { DevenvError } from './errors.js';
+import { TarGzMemberSink } from './sinks.js';
 
 export async function exists(p: string): Promise<boolean> {
   try {
@@ -23,6 +23,26 @@ export async function isExecutableFile(p: string): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/**
+ * The sha256 of a file, read in 1 MiB pieces into one buffer: no garbage
+ * however large the file (a stream would hand over a fresh chunk per read).
+ */
+export async function sha256File(file: string): Promise<string> {
+  const h = createHash('sha256');
+  const fh = await fs.open(file, 'r');
+  try {
+    const buf = Buffer.allocUnsafeSlow(1 << 20);
+    for (;;) {
+      const { bytesRead } = await fh.read(buf, 0, buf.length, null);
+      if (bytesRead === 0) break;
+      h.update(buf.subarray(0, bytesRead));
+    }
+  } finally {
+    await fh.close();
+  }
+  return h.digest('hex');
 }
 
 /** Errors that mean "there is no such file" (everything else is a real failure to read). */
@@ -219,6 +239,43 @@ export async function copyAtomic(src: string, dest: string, mode?: number): Prom
   }
 }
 
+/** Moves `src` to `dest` (a rename: atomic, nothing copied); across file systems, an atomic copy and then `src` removed. */
+export async function moveAtomic(src: string, dest: string, mode?: number): Promise<void> {
+  await fs.mkdir(path.dirname(dest), { recursive: true });
+  const target = await resolveLink(dest);
+  if (mode !== undefined) await fs.chmod(src, mode);
+  try {
+    await fs.rename(src, target);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EXDEV') throw err;
+    await copyAtomic(src, target, mode);
+    await fs.rm(src, { force: true });
+  }
+}
+
+/** A file to be written through a temp file beside it, then renamed into place with its mode. */
+export interface Staged {
+  dest: string;
+  /** `dest`, or the file a symlink at `dest` points to (written through, the link stays) */
+  target: string;
+  tmp: string;
+  mode: number;
+}
+
+/** Prepares a staged write of `dest` (its directory made, litter of killed runs swept). */
+export async function stage(dest: string, mode: number): Promise<Staged> {
+  await fs.mkdir(path.dirname(dest), { recursive: true });
+  const target = await resolveLink(dest);
+  await sweepLitter(path.dirname(target), { base: path.basename(target) });
+  return { dest, target, tmp: partPath(target), mode };
+}
+
+/** Puts a staged file in place: chmod, then rename over the destination. */
+export async function commitStaged(s: Staged): Promise<void> {
+  await fs.chmod(s.tmp, s.mode);
+  await fs.rename(s.tmp, s.target);
+}
+
 /** A symlink's final target (so an edit goes through to it, not replacing the link); `p` itself otherwise. */
 async function resolveLink(p: string): Promise<string> {
   try {
@@ -308,160 +365,40 @@ export async function makeWorkDir(kind: string): Promise<string> {
 
 /**
  * Extracts one regular-file member of a .tar.gz (e.g. usr/local/bin/envoy) to
- * `dest`, atomically. The archive is read once, as a stream: the member's bytes
- * go straight into a temp file beside `dest` (no other member is written, no
- * copy afterwards), and the temp file is renamed into place after the whole
- * archive has been read (so gzip's CRC has been checked). Reading waits for
- * each write, so memory stays flat whatever the size.
+ * `dest`, atomically: the archive is read once, as a stream, the member's bytes
+ * go straight into a temp file beside `dest`, renamed into place after the
+ * whole archive was read (so gzip's CRC has been checked). Memory stays flat
+ * whatever the size. (A download extracts while it streams instead: see
+ * src/platform/sinks.ts.)
  */
 export async function extractMember(tarball: string, member: string, dest: string, mode = 0o755): Promise<void> {
-  const want = member.replace(/^\.\//, '');
   await fs.mkdir(path.dirname(dest), { recursive: true });
   const target = await resolveLink(dest);
   await sweepLitter(path.dirname(target), { base: path.basename(target) });
   const tmp = partPath(target);
+  const sink = new TarGzMemberSink(member, [tmp], path.basename(tarball));
   try {
-    let found: boolean;
+    const fh = await fs.open(tarball, 'r').catch((err: unknown) => {
+      throw new DevenvError(tarErrorMessage(tarball, err), { cause: err });
+    });
     try {
-      found = await streamMember(tarball, want, tmp);
-    } catch (err) {
-      throw err instanceof DevenvError ? err : new DevenvError(tarErrorMessage(tarball, err), { cause: err });
+      const buf = Buffer.allocUnsafe(1 << 20);
+      for (;;) {
+        const { bytesRead } = await fh.read(buf, 0, buf.length, null);
+        if (bytesRead === 0) break;
+        // the sink has consumed the bytes when write() resolves: the buffer can be read into again
+        await sink.write(buf.subarray(0, bytesRead));
+      }
+    } finally {
+      await fh.close();
     }
-    if (!found) throw new DevenvError(`${path.basename(tarball)} has no ${member}`);
+    await sink.end();
     await fs.chmod(tmp, mode);
     await fs.rename(tmp, target);
+  } catch (err) {
+    await sink.abort();
+    throw err instanceof DevenvError ? err : new DevenvError(tarErrorMessage(tarball, err), { cause: err });
   } finally {
     await fs.rm(tmp, { force: true });
   }
 }
-
-const BLOCK = 512;
-
-function tarField(h: Buffer, start: number, len: number): string {
-  const end = h.indexOf(0, start);
-  return h.toString('utf8', start, end === -1 || end > start + len ? start + len : end);
-}
-
-function tarSize(h: Buffer): number {
-  if (h[124] & 0x80) {
-    // GNU base-256 for sizes of 8 GiB and more
-    let n = 0;
-    for (let i = 125; i < 136; i++) n = n * 256 + h[i];
-    return n;
-  }
-  const n = Number.parseInt(tarField(h, 124, 12).trim() || '0', 8);
-  if (!Number.isFinite(n) || n < 0) throw new DevenvError('not a tar archive (bad size field)');
-  return n;
-}
-
-/** The `path` of a pax extended header ("<len> path=<value>\n" records). */
-function paxPath(data: Buffer): string | undefined {
-  let found: string | undefined;
-  let at = 0;
-  while (at < data.length) {
-    const sp = data.indexOf(0x20, at);
-    if (sp === -1) break;
-    const len = Number.parseInt(data.toString('utf8', at, sp), 10);
-    if (!Number.isFinite(len) || len <= 0) break;
-    const rec = data.toString('utf8', sp + 1, at + len - 1);
-    if (rec.startsWith('path=')) found = rec.slice(5);
-    at += len;
-  }
-  return found;
-}
-
-/** Writes the first regular-file member named `want` to `out`; true when there was one. */
-async function streamMember(tarball: string, want: string, out: string): Promise<boolean> {
-  // 1 MiB pieces: few thread-pool round trips per write, memory still bounded
-  const gunzip = createGunzip({ chunkSize: 1 << 20 });
-  const input = createReadStream(tarball, { highWaterMark: 1 << 20 });
-  input.on('error', (err) => gunzip.destroy(err));
-  input.pipe(gunzip);
-  let file: fs.FileHandle | undefined;
-  let found = false;
-  let pending: Buffer = Buffer.alloc(0);
-  // the entry being read: bytes of data left, padding after it, and what to do with the data
-  let left = 0;
-  let pad = 0;
-  let sink: 'skip' | 'write' | 'meta' = 'skip';
-  let meta: Buffer[] = [];
-  let metaType = '';
-  let nextName: string | undefined;
-  let ended = false;
-  try {
-    for await (const chunk of gunzip as AsyncIterable<Buffer>) {
-      let buf = pending.length ? Buffer.concat([pending, chunk]) : chunk;
-      pending = Buffer.alloc(0);
-      while (buf.length > 0 && !ended) {
-        if (left > 0) {
-          const part = buf.subarray(0, Math.min(left, buf.length));
-          buf = buf.subarray(part.length);
-          left -= part.length;
-          if (sink === 'write') await file!.write(part);
-          else if (sink === 'meta') meta.push(Buffer.from(part));
-          if (left === 0) {
-            if (sink === 'write') {
-              await file!.close();
-              file = undefined;
-              found = true;
-            } else if (sink === 'meta') {
-              const data = Buffer.concat(meta);
-              nextName = metaType === 'L' ? tarField(data, 0, data.length) : (paxPath(data) ?? nextName);
-              meta = [];
-            }
-          }
-          continue;
-        }
-        if (pad > 0) {
-          const n = Math.min(pad, buf.length);
-          buf = buf.subarray(n);
-          pad -= n;
-          continue;
-        }
-        if (buf.length < BLOCK) {
-          pending = Buffer.from(buf);
-          break;
-        }
-        const h = buf.subarray(0, BLOCK);
-        buf = buf.subarray(BLOCK);
-        if (h.every((b) => b === 0)) {
-          ended = true; // end-of-archive blocks; the rest of the stream is still read (CRC)
-          break;
-        }
-        const type = String.fromCharCode(h[156] || 0x30);
-        let name = tarField(h, 0, 100);
-        if (tarField(h, 257, 5) === 'ustar') {
-          const prefix = tarField(h, 345, 155);
-          if (prefix) name = `${prefix}/${name}`;
-        }
-        if (type !== 'L' && type !== 'x' && nextName !== undefined) {
-          name = nextName;
-          nextName = undefined;
-        }
-        left = tarSize(h);
-        pad = (BLOCK - (left % BLOCK)) % BLOCK;
-        if (type === 'L' || type === 'x') {
-          sink = 'meta';
-          metaType = type;
-        } else if (!found && !file && (type === '0' || type === '7') && name.replace(/^\.\//, '') === want) {
-          sink = 'write';
-          file = await fs.open(out, 'w', 0o600);
-          if (left === 0) {
-            await file.close();
-            file = undefined;
-            found = true;
-          }
-        } else {
-          sink = 'skip';
-        }
-      }
-    }
-    if (left > 0 || (file && !found)) throw new DevenvError(`${path.basename(tarball)} ends in the middle of an entry`);
-    return found;
-  } finally {
-    await file?.close();
-    input.destroy();
-    gunzip.destroy();
-  }
-}
-

@@ -5,7 +5,9 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { defaultConfig, type Config } from '../../src/platform/config.js';
 import { createDownloader, progressLogger, type Progress } from '../../src/platform/download.js';
+import { TarGzMemberSink } from '../../src/platform/sinks.js';
 import { rmrf, tempDir } from '../helpers/env.js';
+import { tgz } from '../helpers/tgz.js';
 import { startServer, type TestServer } from '../helpers/http.js';
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
@@ -141,5 +143,75 @@ describe('downloader', () => {
     const total = 10 * 1024 * 1024;
     for (let b = 1024 * 1024; b <= total; b += 1024 * 1024) onProgress({ url: 'u', bytes: b, total, rate: 2 * 1024 * 1024, etaSeconds: (total - b) / (2 * 1024 * 1024) } satisfies Progress);
     assert.deepEqual(lines, ['envoy debug: 1.0 MiB of 10.0 MiB, 2.0 MiB/s, 5s left', 'envoy debug: 10.0 MiB of 10.0 MiB, 2.0 MiB/s, 0s left']);
+  });
+
+  describe('with a sink: the bytes handed over while they stream', () => {
+    const big = randomBytes(2 * 1024 * 1024 + 4321); // more than one 1 MiB batch, not a multiple of it
+    let archive: Buffer;
+    before(async () => {
+      archive = await fs.readFile(await tgz(dir, 'sink-src.tar.gz', { 'usr/local/bin/envoy': big, 'README': 'r' }));
+    });
+    const sinkFor = (id: string, name = 'a.tar.gz') => {
+      const outs = [path.join(dir, id, 'out', 'one'), path.join(dir, id, 'out', 'two')];
+      return { outs, sink: new TarGzMemberSink('usr/local/bin/envoy', outs, name) };
+    };
+
+    it('no dest: the member reaches every output, the tarball only the cache; a second download is fed from the cache with no request', async () => {
+      const { d, id, reqs, cache } = setup({ '/a.tar.gz': archive });
+      const first = sinkFor(id);
+      const r = await d.download({ url: `${UP}a.tar.gz`, sink: first.sink, sha256: sha(archive) });
+      await first.sink.end();
+      for (const o of first.outs) assert.deepEqual(await fs.readFile(o), big);
+      assert.equal(r.path, path.join(cache, 'blobs', 'sha256', sha(archive)));
+      assert.deepEqual(await fs.readFile(r.path), archive);
+      assert.equal((await fs.stat(r.path)).mode & 0o777, 0o444);
+      assert.deepEqual((await fs.readdir(path.join(cache, 'blobs', 'sha256'))).filter((f) => f.endsWith('.part')), []);
+      const again = sinkFor(`${id}-again`);
+      const r2 = await d.download({ url: `${UP}a.tar.gz`, sink: again.sink, sha256: sha(archive) });
+      await again.sink.end();
+      assert.equal(r2.fromCache, true);
+      for (const o of again.outs) assert.deepEqual(await fs.readFile(o), big);
+      assert.equal(reqs().length, 1);
+    });
+
+    it('a cut transfer resumes with Range across batch boundaries; dest, cache and sink all get every byte once', async () => {
+      const { d, id, dest, reqs } = setup({ '/b.tar.gz': { body: archive, cutAfter: 1024 * 1024 + 777 } });
+      const { outs, sink } = sinkFor(id);
+      const r = await d.download({ url: `${UP}b.tar.gz`, dest, sink, sha256: sha(archive) });
+      await sink.end();
+      assert.deepEqual(await fs.readFile(dest), archive);
+      assert.deepEqual(await fs.readFile(r.path), archive);
+      for (const o of outs) assert.deepEqual(await fs.readFile(o), big);
+      assert.match(reqs()[1] ?? '', /range=bytes=\d+-$/);
+    });
+
+    it('a server that ignores Range: the transfer starts over and the sink is reset, not fed twice', async () => {
+      const { d, id, reqs } = setup({ '/c.tar.gz': { body: archive, cutAfter: 1024 * 1024 + 5, ranges: false } });
+      const { outs, sink } = sinkFor(id);
+      await d.download({ url: `${UP}c.tar.gz`, sink, sha256: sha(archive) });
+      await sink.end();
+      for (const o of outs) assert.deepEqual(await fs.readFile(o), big);
+      assert.equal(reqs().length, 2);
+    });
+
+    it('a corrupt archive from the mirror is that source failing (named), and nothing is kept', async () => {
+      const bad = Buffer.from(archive);
+      bad.fill(0x55, 200, 4000);
+      const { d, id, cache } = setup({ '/e.tar.gz': bad });
+      const { outs, sink } = sinkFor(id, 'e.tar.gz');
+      await assert.rejects(d.download({ url: `${UP}e.tar.gz`, sink }), /http:\/\/127\.0\.0\.1:\d+\/t\d+\/e\.tar\.gz: cannot extract e\.tar\.gz: its gzip data is corrupt/);
+      await sink.abort();
+      for (const o of outs) await assert.rejects(fs.access(o));
+      assert.deepEqual(await fs.readdir(path.join(cache, 'blobs', 'sha256')).catch(() => []), []);
+    });
+
+    it('a sha256 mismatch throws before the caller places anything; the cache keeps nothing', async () => {
+      const { d, id, cache } = setup({ '/f.tar.gz': archive });
+      const { outs, sink } = sinkFor(id);
+      await assert.rejects(d.download({ url: `${UP}f.tar.gz`, sink, sha256: 'e'.repeat(64) }), /sha256 mismatch/);
+      await sink.abort();
+      for (const o of outs) await assert.rejects(fs.access(o));
+      assert.deepEqual(await fs.readdir(path.join(cache, 'blobs', 'sha256')).catch(() => []), []);
+    });
   });
 });

@@ -1,24 +1,11 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { copyAtomic, extractMember } from '../../src/platform/files.js';
 import { tempDir, rmrf } from '../helpers/env.js';
-
-/** A .tar.gz made by the real GNU tar from `files` (relative path → content), in `format`. */
-async function tgz(dir: string, name: string, files: Record<string, Buffer | string>, opts: { format?: string; dotSlash?: boolean } = {}): Promise<string> {
-  const src = path.join(dir, `src-${name}`);
-  for (const [rel, content] of Object.entries(files)) {
-    await fs.mkdir(path.dirname(path.join(src, rel)), { recursive: true });
-    await fs.writeFile(path.join(src, rel), content);
-  }
-  const out = path.join(dir, name);
-  const members = opts.dotSlash ? ['.'] : Object.keys(files).map((f) => f.split('/')[0]).filter((v, i, a) => a.indexOf(v) === i);
-  execFileSync('tar', ['-C', src, `--format=${opts.format ?? 'gnu'}`, '-czf', out, ...members]);
-  return out;
-}
+import { tgz } from '../helpers/tgz.js';
 
 describe('extractMember: one member of a .tar.gz, streamed to its destination', () => {
   let dir: string;

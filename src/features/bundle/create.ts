@@ -14,6 +14,7 @@ import { pipeline } from 'node:stream/promises';
 import { Writable } from 'node:stream';
 import type { IstioContext as Context } from '../../istio/project.js';
 import { progressLogger } from '../../platform/download.js';
+import { sha256File } from '../../platform/files.js';
 import { DevenvError, UsageError, errorMessage } from '../../platform/errors.js';
 import { mirrorImage } from '../../platform/mirrors.js';
 import { downloadBase, fetchGoIndex, pickRelease, type GoRelease } from '../goinstall.js';
@@ -81,12 +82,6 @@ export async function readCheckout(ctx: Context): Promise<BundleCheckout> {
 }
 
 const safeName = (s: string) => s.replace(/[^A-Za-z0-9._-]+/g, '_').slice(-120) || 'item';
-
-async function sha256File(file: string): Promise<string> {
-  const h = createHash('sha256');
-  for await (const c of createReadStream(file)) h.update(c as Buffer);
-  return h.digest('hex');
-}
 
 async function collectArtifacts(ctx: Context, platforms: string[], staging: string, out: CollectResult): Promise<void> {
   const byUrl = new Map<string, { src: Awaited<ReturnType<typeof artifactSources>>[number]; platforms: string[] }>();

@@ -1,0 +1,106 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { FilesSink, TarGzMemberSink, type ByteSink } from '../../src/platform/sinks.js';
+import { rmrf, tempDir } from '../helpers/env.js';
+import { tgz } from '../helpers/tgz.js';
+
+/** Feeds `bytes` to the sink in pieces of `piece` bytes (odd sizes: headers and data split across writes). */
+async function feed(sink: ByteSink, bytes: Buffer, piece: number): Promise<void> {
+  for (let at = 0; at < bytes.length; at += piece) await sink.write(bytes.subarray(at, at + piece));
+}
+
+describe('sinks: bytes written while they stream', () => {
+  let dir: string;
+  let n = 0;
+  const next = () => path.join(dir, `case-${++n}`);
+  before(async () => {
+    dir = await tempDir('devenv-sinks-');
+  });
+  after(() => rmrf(dir));
+
+  it('FilesSink: the same bytes into every file; reset empties them; abort removes them', async () => {
+    const d = next();
+    const paths = [path.join(d, 'a'), path.join(d, 'sub', 'b')];
+    const sink = new FilesSink(paths);
+    await sink.write(Buffer.from('stale'));
+    await sink.reset();
+    const data = randomBytes(300_000);
+    await feed(sink, data, 65_537);
+    await sink.end();
+    for (const p of paths) assert.deepEqual(await fs.readFile(p), data);
+    const gone = new FilesSink([path.join(d, 'c')]);
+    await gone.write(Buffer.from('x'));
+    await gone.abort();
+    await assert.rejects(fs.access(path.join(d, 'c')));
+  });
+
+  for (const format of ['gnu', 'ustar', 'pax']) {
+    it(`TarGzMemberSink, GNU tar --format=${format}: the member into every output, whatever the piece size`, async () => {
+      const d = next();
+      const big = randomBytes(2 * 1024 * 1024 + 333);
+      const archive = await fs.readFile(await tgz(d, 'a.tar.gz', { 'usr/local/bin/other': 'o'.repeat(700), 'usr/local/bin/envoy': big, 'LICENSE': 'l' }, { format }));
+      for (const piece of [1, 511, 4096, 1 << 20]) {
+        if (piece === 1 && archive.length > 64 * 1024) {
+          // one byte at a time is slow on a 2 MiB archive: its first 64 KiB byte by byte, the rest in 1 MiB pieces
+          const outs = [path.join(d, `p1-a`), path.join(d, `p1-b`)];
+          const sink = new TarGzMemberSink('usr/local/bin/envoy', outs, 'a.tar.gz');
+          await feed(sink, archive.subarray(0, 64 * 1024), 1);
+          await feed(sink, archive.subarray(64 * 1024), 1 << 20);
+          await sink.end();
+          for (const o of outs) assert.deepEqual(await fs.readFile(o), big);
+          continue;
+        }
+        const outs = [path.join(d, `p${piece}-a`), path.join(d, `p${piece}-b`), path.join(d, `p${piece}-c`)];
+        const sink = new TarGzMemberSink('./usr/local/bin/envoy', outs, 'a.tar.gz');
+        await feed(sink, archive, piece);
+        await sink.end();
+        for (const o of outs) assert.deepEqual(await fs.readFile(o), big, `${o} (pieces of ${piece})`);
+      }
+    });
+  }
+
+  it('TarGzMemberSink: reset starts over (a transfer that restarted from byte 0)', async () => {
+    const d = next();
+    const big = randomBytes(1024 * 1024);
+    const archive = await fs.readFile(await tgz(d, 'r.tar.gz', { 'usr/local/bin/envoy': big }));
+    const out = path.join(d, 'out');
+    const sink = new TarGzMemberSink('usr/local/bin/envoy', [out], 'r.tar.gz');
+    await feed(sink, archive.subarray(0, archive.length >> 1), 10_000);
+    await sink.reset();
+    await feed(sink, archive, 70_000);
+    await sink.end();
+    assert.deepEqual(await fs.readFile(out), big);
+  });
+
+  it('TarGzMemberSink: a missing member, a truncated archive, corrupt gzip data: end() or write() fails, naming the archive', async () => {
+    const d = next();
+    const archive = await fs.readFile(await tgz(d, 'm.tar.gz', { 'usr/local/bin/other': randomBytes(200_000) }));
+    const missing = new TarGzMemberSink('usr/local/bin/envoy', [path.join(d, 'x')], 'm.tar.gz');
+    await feed(missing, archive, 50_000);
+    await assert.rejects(missing.end(), /m\.tar\.gz has no usr\/local\/bin\/envoy/);
+    await missing.abort();
+    await assert.rejects(fs.access(path.join(d, 'x')));
+
+    const withEnvoy = await fs.readFile(await tgz(d, 't.tar.gz', { 'usr/local/bin/envoy': randomBytes(500_000) }));
+    const cut = new TarGzMemberSink('usr/local/bin/envoy', [path.join(d, 'y')], 't.tar.gz');
+    await feed(cut, withEnvoy.subarray(0, withEnvoy.length - 5000), 50_000);
+    await assert.rejects(cut.end(), /cannot extract t\.tar\.gz: (it ends early \(truncated gzip data\)|it ends in the middle of an entry)/);
+    await cut.abort();
+
+    const bogus = Buffer.from(withEnvoy);
+    bogus.fill(0x55, 100, 5000);
+    const bad = new TarGzMemberSink('usr/local/bin/envoy', [path.join(d, 'z')], 'b.tar.gz');
+    await assert.rejects(
+      (async () => {
+        await feed(bad, bogus, 50_000);
+        await bad.end();
+      })(),
+      /cannot extract b\.tar\.gz: its gzip data is corrupt/,
+    );
+    await bad.abort();
+    await assert.rejects(fs.access(path.join(d, 'z')));
+  });
+});

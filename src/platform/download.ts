@@ -622,7 +622,7 @@ class TooLarge extends Error {}
 /** A local write failed (disk full, permissions): final, whatever the source. */
 class WriteFailure extends DevenvError {}
 
-const BATCH_BYTES = 1 << 20;
+const BATCH_BYTES = 256 * 1024;
 
 /** One batch to every file and the sink; a sink's verdict and a write error are told apart from network trouble. */
 async function deliverChunk(buf: Buffer, handles: fs.FileHandle[], sink: SinkState): Promise<void> {
@@ -640,7 +640,7 @@ async function deliverChunk(buf: Buffer, handles: fs.FileHandle[], sink: SinkSta
 }
 
 /**
- * Collects chunks into batches of 1 MiB and writes each while the next fills:
+ * Collects chunks into batches of 256 KiB and writes each while the next fills:
  * two fixed buffers, one in flight and one filling, so reading and writing
  * overlap, the writes are few and large, and batching leaves no garbage behind.
  */

@@ -97,7 +97,7 @@ function tarSize(h: Buffer): number {
     return n;
   }
   const n = Number.parseInt(tarField(h, 124, 12).trim() || '0', 8);
-  if (!Number.isFinite(n) || n < 0) throw new DevenvError('not a tar archive (bad size field)');
+  if (!Number.isFinite(n) || n < 0) throw new Error('it is not a tar archive (bad size field)');
   return n;
 }
 
@@ -235,8 +235,8 @@ export class TarGzMemberSink implements ByteSink {
 
   private start(): Gunzip {
     if (this.gz) return this.gz;
-    // 256 KiB pieces: few thread-pool round trips per write, memory bounded
-    const gz = createGunzip({ chunkSize: 256 * 1024 });
+    // 128 KiB pieces: few thread-pool round trips, little memory per stream (several run at once)
+    const gz = createGunzip({ chunkSize: 128 * 1024 });
     const reader = new TarReader(this.member.replace(/^\.\//, ''), this.files);
     this.gz = gz;
     this.reader = reader;

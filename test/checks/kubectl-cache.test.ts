@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
+import fs from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { kubectlCache } from '../../checks/kubectl-cache.js';
+import { DevenvError } from '../../src/platform/errors.js';
 import { tempEnv, testContext } from '../helpers/env.js';
 import { FAMILIES, makeIstioTree } from '../helpers/fixtures.js';
 
@@ -29,4 +31,19 @@ describe('kubectl-cache', () => {
       assert.ok(r.summary.includes(path.join(buildTop, 'docker.kubectl/kubectl')), r.summary);
     });
   }
+
+  it('a Dockerfile already rewritten with no backup left (state dir gone): the fix plan is a user-facing error with the way out, not a devenv crash', async () => {
+    const tree = await makeIstioTree(path.join(t.dir, 'no-backup'), '1.4');
+    const file = path.join(tree.root, 'docker/Dockerfile.kubectl');
+    const text = await fs.readFile(file, 'utf8');
+    await fs.writeFile(file, text.replace(/^(\s*ADD\s+)\S+(\s+\S*kubectl\s*)$/im, '$1kubectl$2'));
+    const ctx = await testContext({ env: { ...t.env, ...(tree.gopath ? { GOPATH: tree.gopath } : {}) }, dir: tree.root, platform: 'linux', arch: 'x64' });
+    const err = await kubectlCache.fix!(ctx).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    assert.ok(err instanceof DevenvError, `not a DevenvError: ${String(err)}`);
+    assert.match(err.message, /docker\/Dockerfile\.kubectl no longer ADDs kubectl from a URL and devenv has no backup of it/);
+    assert.deepEqual(err.suggestions, ['Restore it with: git checkout -- docker/Dockerfile.kubectl']);
+  });
 });

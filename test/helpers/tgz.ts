@@ -14,3 +14,11 @@ export async function tgz(dir: string, name: string, files: Record<string, Buffe
   execFileSync('tar', ['-C', src, `--format=${opts.format ?? 'gnu'}`, '-czf', out, ...members]);
   return out;
 }
+
+/** The archive with its first deflate block made invalid (reserved block type): zlib must refuse it. */
+export function corruptGzip(archive: Buffer): Buffer {
+  if (archive[0] !== 0x1f || archive[1] !== 0x8b || archive[3] !== 0) throw new Error('expected a gzip stream with no optional header fields');
+  const bad = Buffer.from(archive);
+  bad[10] = 0x07; // BFINAL=1, BTYPE=11 (reserved)
+  return bad;
+}

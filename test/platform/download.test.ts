@@ -7,7 +7,7 @@ import { defaultConfig, type Config } from '../../src/platform/config.js';
 import { createDownloader, progressLogger, type Progress } from '../../src/platform/download.js';
 import { TarGzMemberSink } from '../../src/platform/sinks.js';
 import { rmrf, tempDir } from '../helpers/env.js';
-import { tgz } from '../helpers/tgz.js';
+import { corruptGzip, tgz } from '../helpers/tgz.js';
 import { startServer, type TestServer } from '../helpers/http.js';
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
@@ -195,8 +195,7 @@ describe('downloader', () => {
     });
 
     it('a corrupt archive from the mirror is that source failing (named), and nothing is kept', async () => {
-      const bad = Buffer.from(archive);
-      bad.fill(0x55, 200, 4000);
+      const bad = corruptGzip(archive);
       const { d, id, cache } = setup({ '/e.tar.gz': bad });
       const { outs, sink } = sinkFor(id, 'e.tar.gz');
       await assert.rejects(d.download({ url: `${UP}e.tar.gz`, sink }), /http:\/\/127\.0\.0\.1:\d+\/t\d+\/e\.tar\.gz: cannot extract e\.tar\.gz: its gzip data is corrupt/);

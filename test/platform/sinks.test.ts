@@ -2,10 +2,11 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { after, before, describe, it } from 'node:test';
 import { FilesSink, TarGzMemberSink, type ByteSink } from '../../src/platform/sinks.js';
 import { rmrf, tempDir } from '../helpers/env.js';
-import { tgz } from '../helpers/tgz.js';
+import { corruptGzip, tgz } from '../helpers/tgz.js';
 
 /** Feeds `bytes` to the sink in pieces of `piece` bytes (odd sizes: headers and data split across writes). */
 async function feed(sink: ByteSink, bytes: Buffer, piece: number): Promise<void> {
@@ -75,7 +76,7 @@ describe('sinks: bytes written while they stream', () => {
     assert.deepEqual(await fs.readFile(out), big);
   });
 
-  it('TarGzMemberSink: a missing member, a truncated archive, corrupt gzip data: end() or write() fails, naming the archive', async () => {
+  it('TarGzMemberSink: a missing member, a truncated archive, corrupt gzip data, gzip of something not tar: end() or write() fails, naming the archive', async () => {
     const d = next();
     const archive = await fs.readFile(await tgz(d, 'm.tar.gz', { 'usr/local/bin/other': randomBytes(200_000) }));
     const missing = new TarGzMemberSink('usr/local/bin/envoy', [path.join(d, 'x')], 'm.tar.gz');
@@ -90,8 +91,7 @@ describe('sinks: bytes written while they stream', () => {
     await assert.rejects(cut.end(), /cannot extract t\.tar\.gz: (it ends early \(truncated gzip data\)|it ends in the middle of an entry)/);
     await cut.abort();
 
-    const bogus = Buffer.from(withEnvoy);
-    bogus.fill(0x55, 100, 5000);
+    const bogus = corruptGzip(withEnvoy);
     const bad = new TarGzMemberSink('usr/local/bin/envoy', [path.join(d, 'z')], 'b.tar.gz');
     await assert.rejects(
       (async () => {
@@ -102,5 +102,16 @@ describe('sinks: bytes written while they stream', () => {
     );
     await bad.abort();
     await assert.rejects(fs.access(path.join(d, 'z')));
+
+    const notTar = gzipSync(Buffer.concat([Buffer.from('x'.repeat(124)), Buffer.from('zzzzzzzzzzz\0'), Buffer.alloc(376, 0x41)]));
+    const junk = new TarGzMemberSink('usr/local/bin/envoy', [path.join(d, 'j')], 'j.tar.gz');
+    await assert.rejects(
+      (async () => {
+        await junk.write(notTar);
+        await junk.end();
+      })(),
+      /cannot extract j\.tar\.gz: it is not a tar archive \(bad size field\)/,
+    );
+    await junk.abort();
   });
 });

@@ -10,7 +10,8 @@ import path from 'node:path';
 import type { Context } from '../engine/context.js';
 import { progressLogger } from '../platform/download.js';
 import { DevenvError } from '../platform/errors.js';
-import { describeFsError, sweepLitter, tarErrorMessage } from '../platform/files.js';
+import { describeFsError, sweepLitter } from '../platform/files.js';
+import { TarTreeSink } from '../platform/sinks.js';
 import { goRoot, toolchainsDir } from './toolchains.js';
 import { compareGoVersions, parseGoVersion } from '../platform/versions.js';
 
@@ -133,21 +134,16 @@ export async function installGo(ctx: Context, release: GoRelease, file: GoFile):
   const tmp = path.join(base, `.go${version}.devenv-${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
   await ctx.fs.mkdir(tmp);
   try {
-    const archive = path.join(tmp, file.filename);
-    const got = await ctx.download({
-      url: downloadBase(ctx) + file.filename,
-      dest: archive,
-      sha256: file.sha256,
-      onProgress: progressLogger(ctx.log, `go${version}`),
-    });
-    ctx.log(`go${version}: verified sha256 ${got.sha256.slice(0, 12)}… from ${got.urlUsed}; extracting`);
-    const tar = await import('tar');
+    // Unpacked while it downloads (the tarball itself goes to the download cache only); used once its sha256 verified.
     const out = path.join(tmp, 'x');
-    await ctx.fs.mkdir(out);
+    const sink = new TarTreeSink(out, file.filename);
     try {
-      await tar.x({ file: archive, cwd: out, strict: true });
+      const got = await ctx.download({ url: downloadBase(ctx) + file.filename, sink, sha256: file.sha256, onProgress: progressLogger(ctx.log, `go${version}`) });
+      await sink.end();
+      ctx.log(`go${version}: verified sha256 ${got.sha256.slice(0, 12)}… from ${got.urlUsed}; extracted`);
     } catch (err) {
-      throw new DevenvError(tarErrorMessage(archive, err), { cause: err });
+      await sink.abort();
+      throw err;
     }
     const extracted = path.join(out, 'go');
     const r = await ctx.exec(path.join(extracted, 'bin', 'go'), ['version'], { env: { ...ctx.env, GOROOT: extracted, GOTOOLCHAIN: 'local' }, cwd: '/' });

@@ -308,3 +308,74 @@ export class TarGzMemberSink implements ByteSink {
     await this.consumer?.catch(() => {});
   }
 }
+
+/**
+ * A .tar.gz unpacked as it streams into the directory `dir` (node-tar, strict:
+ * an unreadable entry is an error). The caller moves what it needs out of
+ * `dir` once the download verified, or removes `dir`. `name` names the archive
+ * in errors.
+ */
+export class TarTreeSink implements ByteSink {
+  private unpack: import('tar').Unpack | undefined;
+  private done: Promise<void> | undefined;
+  private failure: unknown;
+
+  constructor(
+    readonly dir: string,
+    readonly name: string,
+  ) {}
+
+  private async start(): Promise<import('tar').Unpack> {
+    if (this.unpack) return this.unpack;
+    await fs.mkdir(this.dir, { recursive: true });
+    const tar = await import('tar');
+    const unpack = new tar.Unpack({ cwd: this.dir, strict: true });
+    this.failure = undefined;
+    this.done = new Promise<void>((resolve) => {
+      unpack.on('error', (err: unknown) => {
+        this.failure ??= err;
+        resolve();
+      });
+      unpack.on('close', () => resolve());
+    });
+    this.unpack = unpack;
+    return unpack;
+  }
+
+  private error(err: unknown): DevenvError {
+    if (err instanceof DevenvError) return err;
+    const code = (err as { code?: string } | undefined)?.code;
+    const why = code === 'Z_DATA_ERROR' ? 'its gzip data is corrupt' : code === 'TAR_BAD_ARCHIVE' ? 'it is not a valid tar archive (truncated or corrupt)' : err instanceof Error ? err.message.replace(/^TAR_[A-Z_]+:\s*/, '') : String(err);
+    return new DevenvError(`cannot extract ${this.name}: ${why}`, { cause: err });
+  }
+
+  async write(chunk: Buffer): Promise<void> {
+    const unpack = await this.start();
+    if (this.failure) throw this.error(this.failure);
+    // a copy: the caller reuses its buffer once this resolves, and node-tar may keep chunks queued
+    if (!unpack.write(Buffer.from(chunk))) await Promise.race([new Promise((r) => unpack.once('drain', r)), this.done]);
+    if (this.failure) throw this.error(this.failure);
+  }
+
+  async reset(): Promise<void> {
+    await this.abort();
+  }
+
+  async end(): Promise<void> {
+    const unpack = await this.start();
+    unpack.end();
+    await this.done;
+    this.unpack = undefined;
+    if (this.failure) throw this.error(this.failure);
+  }
+
+  async abort(): Promise<void> {
+    const unpack = this.unpack;
+    this.unpack = undefined;
+    if (unpack) {
+      unpack.abort(new Error('aborted'));
+      await this.done;
+    }
+    await fs.rm(this.dir, { recursive: true, force: true }).catch(() => {});
+  }
+}

@@ -10,6 +10,7 @@ import { pickRelease, type GoRelease } from '../../src/features/goinstall.js';
 import { istioFixture, runCli, tempEnv, testContext } from '../helpers/env.js';
 import { requireReal } from '../helpers/daemons.js';
 import { startServer, type TestServer } from '../helpers/http.js';
+import { corruptGzip } from '../helpers/tgz.js';
 
 const arch = process.arch === 'arm64' ? 'arm64' : 'amd64';
 
@@ -63,9 +64,10 @@ describe('go-version fix: installing Go from a loopback download index', () => {
     await t.cleanup();
   });
 
-  function serve(opts: { sha?: string; cut?: boolean; filename?: string }) {
+  function serve(opts: { sha?: string; cut?: boolean; filename?: string; body?: Buffer }) {
     const file = opts.filename ?? `go${version}.linux-${arch}.tar.gz`;
-    const sha = opts.sha ?? createHash('sha256').update(tarball).digest('hex');
+    const body = opts.body ?? tarball;
+    const sha = opts.sha ?? createHash('sha256').update(body).digest('hex');
     const [maj, min] = version!.split('.');
     const index: GoRelease[] = [
       { version: `go${version}`, stable: true, files: [{ filename: file, os: 'linux', arch, version: `go${version}`, sha256: sha, size: tarball.length, kind: 'archive' }] },
@@ -73,7 +75,7 @@ describe('go-version fix: installing Go from a loopback download index', () => {
       { version: `go${maj}.${Number(min) + 1}rc1`, stable: false, files: [] },
     ];
     server.routes.set('/dl/', { body: JSON.stringify(index), contentType: 'application/json' });
-    server.routes.set(`/dl/${file}`, { body: tarball, ...(opts.cut ? { cutAfter: 4096, cutTimes: 100 } : {}) });
+    server.routes.set(`/dl/${file}`, { body, ...(opts.cut ? { cutAfter: 4096, cutTimes: 100 } : {}) });
   }
 
   async function setup(name: string) {
@@ -163,6 +165,17 @@ describe('go-version fix: installing Go from a loopback download index', () => {
     const [o] = await runFixes([goVersion], ctx, { timeoutMs: 60_000, yes: true });
     assert.equal(o.action, 'failed');
     assert.match(o.message ?? '', new RegExp(`could not download .*go${version!.replace(/\./g, '\\.')}.*(interrupted|terminated|closed|premature)`, 'i'));
+    assert.deepEqual(await leftovers(toolchains), []);
+  });
+
+  it('a tarball that matches the index but does not unpack (corrupt gzip): a clear error naming it; nothing is left behind', async (tc) => {
+    if (!requireReal(tc, 'go on PATH', goBin)) return;
+    serve({ body: corruptGzip(tarball) });
+    const { root, env, toolchains } = await setup('corrupt');
+    const ctx = await testContext({ env, dir: root });
+    const [o] = await runFixes([goVersion], ctx, { timeoutMs: 60_000, yes: true });
+    assert.equal(o.action, 'failed');
+    assert.match(o.message ?? '', new RegExp(`cannot extract go${version!.replace(/\./g, '\\.')}\\.linux-${arch}\\.tar\\.gz: `));
     assert.deepEqual(await leftovers(toolchains), []);
   });
 });

@@ -522,12 +522,21 @@ export function createDownloader(config: Config, cacheDir?: string, dopts: Downl
       // 1. The shared cache: no network at all. Read once: hashed, copied to dest, fed to the sink.
       const blob = useCache && expected ? await cache.blobFor(expected) : undefined;
       if (blob) {
-        const got = await feedFile(blob, tmp ? [tmp] : [], sink);
-        if (got.sha256 === expected) {
+        let got: { sha256: string; bytes: number } | undefined;
+        try {
+          got = await feedFile(blob, tmp ? [tmp] : [], sink);
+        } catch (err) {
+          // The sink refused the bytes (not an archive): a damaged blob is fetched again, a verified one is the artifact's fault.
+          if (!(err instanceof SinkFailure)) throw err;
+          if ((await hashFile(blob)) === expected) throw err.failure;
+        }
+        if (got && got.sha256 === expected) {
           if (tmp) await place(tmp, opts);
           return { path: opts.dest ?? blob, sha256: got.sha256, bytes: got.bytes, urlUsed: 'cache', verified, fromCache: true, confirm: noop };
         }
-        if (tmp) await fs.rm(tmp, { force: true }); // a corrupt blob: download again
+        // A damaged blob: removed, so the download below puts the right bytes in its place.
+        if (tmp) await fs.rm(tmp, { force: true });
+        await fs.rm(blob, { force: true });
       }
       if (offline) {
         throw new NetworkPolicyError(`offline: ${redactUrl(opts.url)} is not in the download cache (--offline or network.offline)`, {

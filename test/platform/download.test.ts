@@ -174,6 +174,22 @@ describe('downloader', () => {
       assert.equal(reqs().length, 1);
     });
 
+    it('a damaged cache blob that the sink refuses is fetched again, and the outputs are right', async () => {
+      const { d, id, reqs } = setup({ '/g.tar.gz': archive });
+      const first = sinkFor(id);
+      const r = await d.download({ url: `${UP}g.tar.gz`, sink: first.sink, sha256: sha(archive) });
+      await first.sink.end();
+      await fs.chmod(r.path, 0o644);
+      await fs.writeFile(r.path, corruptGzip(archive));
+      const again = sinkFor(`${id}-again`);
+      const r2 = await d.download({ url: `${UP}g.tar.gz`, sink: again.sink, sha256: sha(archive) });
+      await again.sink.end();
+      assert.equal(r2.fromCache, false);
+      for (const o of again.outs) assert.deepEqual(await fs.readFile(o), big);
+      assert.deepEqual(await fs.readFile(r2.path), archive);
+      assert.equal(reqs().length, 2);
+    });
+
     it('a cut transfer resumes with Range across batch boundaries; dest, cache and sink all get every byte once', async () => {
       const { d, id, dest, reqs } = setup({ '/b.tar.gz': { body: archive, cutAfter: 1024 * 1024 + 777 } });
       const { outs, sink } = sinkFor(id);

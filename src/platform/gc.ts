@@ -27,10 +27,10 @@ function collector(): Gc | null {
   return gc;
 }
 
-const EVERY = 4 * 1024 * 1024;
+const EVERY = 2 * 1024 * 1024;
 let since = 0;
 
-/** Counts bytes streamed (by any transfer); every 4 MiB, collects the young generation. */
+/** Counts bytes streamed (by any transfer); every 2 MiB, collects the young generation. */
 export function streamed(bytes: number): void {
   since += bytes;
   if (since < EVERY) return;

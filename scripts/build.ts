@@ -12,6 +12,11 @@
  *   dist/not-found.cjs an unknown command (src/cli/not-found.ts): did-you-mean,
  *                      exit 127; loaded only then
  *   dist/sea.cjs       the single executable's entry (scripts/package.ts)
+ *
+ * Every bundle but boot.cjs and sea.cjs is written as a call of the CommonJS
+ * wrapper function (loader.ts WRAP_HEAD/WRAP_TAIL): the loader compiles a slice
+ * of the file's text, never a second, wrapped copy of it, and node's require
+ * still runs the file as a module.
  *   dist/<bundle>.<node version>-<arch>.v8cache   read by src/cli/loader.ts
  *
  * `typescript` stays external (nothing requires it at run time).
@@ -23,7 +28,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BUNDLES, cacheName, createLoader, type BundleName } from '../src/cli/loader.js';
+import { BUNDLES, cacheName, createLoader, WRAP_HEAD, WRAP_TAIL, type BundleName } from '../src/cli/loader.js';
 import type { MainOptions, NotFoundModule } from '../src/cli/main.js';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -71,6 +76,9 @@ const common: BuildOptions = {
   plugins: [shims],
 };
 
+/** The bundles the loader compiles: the CommonJS wrapper function and its call around the code (esbuild puts a newline either side of the code). */
+const wrapped: BuildOptions = { ...common, banner: { js: WRAP_HEAD }, footer: { js: WRAP_TAIL.trim() } };
+
 /** Command ids as oclif names them (src/commands/env/init.ts → env:init; a topic's own command is its index.ts), with their sources. */
 function commandSources(): { id: string; file: string; bundle: string }[] {
   const dir = path.join(repo, 'src/commands');
@@ -92,14 +100,14 @@ async function main(): Promise<void> {
   // The command map: a getter per command, so running one loads only its bundle.
   fs.writeFileSync(
     path.join(dist, 'commands.cjs'),
-    `'use strict';\n// The explicit oclif command map (scripts/build.ts; the same commands as src/cli/commands.ts).\nconst COMMANDS = {};\n` +
+    `${WRAP_HEAD}'use strict';\n// The explicit oclif command map (scripts/build.ts; the same commands as src/cli/commands.ts).\nconst COMMANDS = {};\n` +
       cmds.map((c) => `Object.defineProperty(COMMANDS, ${JSON.stringify(c.id)}, { enumerable: true, get: () => require(${JSON.stringify(`./${c.bundle}`)}).default });\n`).join('') +
-      'exports.COMMANDS = COMMANDS;\n',
+      `exports.COMMANDS = COMMANDS;${WRAP_TAIL}`,
   );
   await Promise.all([
-    build({ ...common, entryPoints: [path.join(repo, 'src/cli/main.ts')], outfile: path.join(dist, 'core.cjs'), plugins: [shims, semverCore] }),
-    ...cmds.map((c) => build({ ...common, entryPoints: [c.file], outfile: path.join(dist, c.bundle), plugins: [shims, oclifFromCore] })),
-    build({ ...common, entryPoints: [path.join(repo, 'src/cli/not-found.ts')], outfile: path.join(dist, 'not-found.cjs'), plugins: [shims, oclifFromCore] }),
+    build({ ...wrapped, entryPoints: [path.join(repo, 'src/cli/main.ts')], outfile: path.join(dist, 'core.cjs'), plugins: [shims, semverCore] }),
+    ...cmds.map((c) => build({ ...wrapped, entryPoints: [c.file], outfile: path.join(dist, c.bundle), plugins: [shims, oclifFromCore] })),
+    build({ ...wrapped, entryPoints: [path.join(repo, 'src/cli/not-found.ts')], outfile: path.join(dist, 'not-found.cjs'), plugins: [shims, oclifFromCore] }),
     build({ ...common, entryPoints: [path.join(repo, 'src/cli/boot.ts')], outfile: path.join(dist, 'boot.cjs') }),
     build({ ...common, entryPoints: [path.join(repo, 'src/cli/sea.ts')], outfile: path.join(dist, 'sea.cjs') }),
   ]);
@@ -114,7 +122,7 @@ async function main(): Promise<void> {
   if (oclif.status !== 0) throw new Error('oclif manifest failed');
 
   // The code cache: compile and run each bundle in this process (the same
-  // wrapper text the loader uses), run a few side-effect-free invocations so
+  // text the loader compiles), run a few side-effect-free invocations so
   // the functions start-up needs are compiled too, then serialise what V8 has.
   const loader = createLoader(
     { code: (n) => fs.readFileSync(path.join(dist, n), 'utf8'), cache: () => undefined, filename: (n) => path.join(dist, n) },

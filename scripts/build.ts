@@ -43,14 +43,24 @@ const oclifFromCore: Plugin = {
 };
 
 /**
- * Two of oclif's dependencies cost start-up time for nothing devenv uses:
- * `debug` (loads the real one only when DEBUG is set) and tinyglobby (only for
- * the "pattern" command strategy).
+ * Dependencies of dependencies that cost start-up time or memory for nothing
+ * devenv uses (src/cli/shims/): oclif's `debug` (loads the real one only when
+ * DEBUG is set) and tinyglobby (only for the "pattern" command strategy);
+ * @inquirer/prompts' editor prompt (its external-editor brings iconv-lite and
+ * chardet, ~540 KiB of every bundle that can prompt, which V8 holds as text
+ * for as long as the command runs) and fetch-blob's web-streams-polyfill (only
+ * before Node 16.5: ~120 KiB).
  */
+const SHIMMED: Record<string, string> = {
+  debug: 'debug.cjs',
+  tinyglobby: 'tinyglobby.cjs',
+  '@inquirer/editor': 'inquirer-editor.cjs',
+  'web-streams-polyfill/dist/ponyfill.es2018.js': 'web-streams-polyfill.cjs',
+};
 const shims: Plugin = {
   name: 'shims',
   setup(b) {
-    b.onResolve({ filter: /^(debug|tinyglobby)$/ }, (a) => ({ path: path.join(repo, 'src/cli/shims', `${a.path}.cjs`) }));
+    b.onResolve({ filter: /^(debug|tinyglobby|@inquirer\/editor|web-streams-polyfill\/dist\/ponyfill\.es2018\.js)$/ }, (a) => ({ path: path.join(repo, 'src/cli/shims', SHIMMED[a.path]) }));
   },
 };
 

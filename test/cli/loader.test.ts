@@ -63,4 +63,17 @@ describe('bundle loader', () => {
     const { COMMANDS: map } = createRequire(path.join(dist, 'x.cjs'))('./commands.cjs') as { COMMANDS: Record<string, unknown> };
     assert.deepEqual(Object.keys(map).sort(), Object.keys(COMMANDS).sort());
   });
+
+  it('no bundle carries what devenv never runs: the editor prompt (iconv-lite, chardet), the web streams polyfill', (t) => {
+    if (!requireReal(t, 'dist/ (npm run build)', built('cmd-fix.cjs'))) return;
+    const fix = fs.readFileSync(path.join(dist, 'cmd-fix.cjs'), 'utf8');
+    // esbuild names each bundled module by its path: the prompts fix asks are there…
+    for (const used of ['node_modules/@inquirer/confirm/', 'node_modules/@inquirer/checkbox/', 'node_modules/@inquirer/input/', 'node_modules/node-fetch/', 'node_modules/fetch-blob/']) assert.ok(fix.includes(used), `cmd-fix.cjs has no ${used}`);
+    for (const name of fs.readdirSync(dist).filter((f) => f.endsWith('.cjs'))) {
+      const code = fs.readFileSync(path.join(dist, name), 'utf8');
+      for (const unused of ['node_modules/@inquirer/editor/', 'node_modules/@inquirer/external-editor/', 'node_modules/iconv-lite/', 'node_modules/chardet/', 'node_modules/web-streams-polyfill/']) {
+        assert.ok(!code.includes(unused), `${name} bundles ${unused}`);
+      }
+    }
+  });
 });

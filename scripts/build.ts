@@ -64,6 +64,26 @@ const shims: Plugin = {
   },
 };
 
+/**
+ * In core.cjs only: oclif's Plugin.load sorts the command ids with
+ * localeCompare, whose first use makes V8 load ICU's collator (~2 MiB of peak
+ * RSS in every command, issue 14). devenv's ids are lower-case ASCII words
+ * joined by ':', which the collator and a code-unit comparison put in the same
+ * order: the build checks that for every id in the manifest (main, below).
+ */
+const ORDINAL = '.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));';
+const oclifSortWithoutCollator: Plugin = {
+  name: 'oclif-sort-without-collator',
+  setup(b) {
+    b.onLoad({ filter: /@oclif[\\/]core[\\/]lib[\\/]config[\\/]plugin\.js$/ }, (a) => {
+      const text = fs.readFileSync(a.path, 'utf8');
+      const out = text.replace('.sort((a, b) => a.id.localeCompare(b.id));', ORDINAL);
+      if (out === text) throw new Error(`${a.path}: oclif no longer sorts commands with localeCompare as this build expects (scripts/build.ts)`);
+      return { contents: out, loader: 'js' };
+    });
+  },
+};
+
 /** In core.cjs only: oclif's start-up needs semver.satisfies, not all of semver. */
 const semverCore: Plugin = {
   name: 'semver-core',
@@ -115,7 +135,7 @@ async function main(): Promise<void> {
       `exports.COMMANDS = COMMANDS;${WRAP_TAIL}`,
   );
   await Promise.all([
-    build({ ...wrapped, entryPoints: [path.join(repo, 'src/cli/main.ts')], outfile: path.join(dist, 'core.cjs'), plugins: [shims, semverCore] }),
+    build({ ...wrapped, entryPoints: [path.join(repo, 'src/cli/main.ts')], outfile: path.join(dist, 'core.cjs'), plugins: [shims, semverCore, oclifSortWithoutCollator] }),
     ...cmds.map((c) => build({ ...wrapped, entryPoints: [c.file], outfile: path.join(dist, c.bundle), plugins: [shims, oclifFromCore] })),
     build({ ...wrapped, entryPoints: [path.join(repo, 'src/cli/not-found.ts')], outfile: path.join(dist, 'not-found.cjs'), plugins: [shims, oclifFromCore] }),
     build({ ...common, entryPoints: [path.join(repo, 'src/cli/boot.ts')], outfile: path.join(dist, 'boot.cjs') }),
@@ -130,6 +150,11 @@ async function main(): Promise<void> {
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   if (oclif.status !== 0) throw new Error('oclif manifest failed');
+  const ids = Object.keys((JSON.parse(fs.readFileSync(path.join(repo, 'oclif.manifest.json'), 'utf8')) as { commands: Record<string, unknown> }).commands);
+  const collated = [...ids].sort((x, y) => x.localeCompare(y)).join(' ');
+  if (collated !== [...ids].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0)).join(' ')) {
+    throw new Error(`command ids the collator orders differently from code units (${collated}): core.cjs would list them in another order than oclif does (oclifSortWithoutCollator)`);
+  }
 
   // The code cache: compile and run each bundle in this process (the same
   // text the loader compiles), run a few side-effect-free invocations so

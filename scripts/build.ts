@@ -11,13 +11,19 @@
  *                      imports; loaded when that command runs
  *   dist/not-found.cjs an unknown command (src/cli/not-found.ts): did-you-mean,
  *                      exit 127; loaded only then
+ *   dist/lib-<name>.cjs a library the commands import() only when a run needs
+ *                      it (yaml, zod, tar, node-fetch, the proxy agents,
+ *                      @inquirer/prompts, ora; LIBS below); loaded then
  *   dist/sea.cjs       the single executable's entry (scripts/package.ts)
+ *   dist/<bundle>.<node version>-<arch>.v8cache   read by src/cli/loader.ts
+ *                      (lib-*.cjs's are made under the V8 flags the long
+ *                      commands set before they load one, src/cli/tune.ts:
+ *                      V8 accepts a cache only under the flags it was made with)
  *
  * Every bundle but boot.cjs and sea.cjs is written as a call of the CommonJS
  * wrapper function (loader.ts WRAP_HEAD/WRAP_TAIL): the loader compiles a slice
  * of the file's text, never a second, wrapped copy of it, and node's require
  * still runs the file as a module.
- *   dist/<bundle>.<node version>-<arch>.v8cache   read by src/cli/loader.ts
  *
  * `typescript` stays external (nothing requires it at run time).
  */
@@ -26,13 +32,46 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
+import v8 from 'node:v8';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BUNDLES, cacheName, createLoader, WRAP_HEAD, WRAP_TAIL, type BundleName } from '../src/cli/loader.js';
 import type { MainOptions, NotFoundModule } from '../src/cli/main.js';
+import { RUN_V8_FLAGS } from '../src/cli/tune.js';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dist = path.join(repo, 'dist');
+
+/**
+ * Libraries the commands load only with `await import()` when a run needs
+ * them (a YAML file, a config file, a Go tarball, a download, a question or a
+ * spinner on a terminal): each is its own bundle, dist/lib-<name>.cjs, which
+ * the loader compiles on that first import. Inside a command's bundle they
+ * would cost their text and code cache in every run (issue 14: ~1.4 MiB of
+ * peak RSS in doctor and fix). `true`: the library has a default export.
+ * A static import of one of them (none today) still bundles it in place.
+ */
+const LIBS: Record<string, boolean> = {
+  yaml: true,
+  zod: false,
+  tar: false,
+  'node-fetch': true,
+  'https-proxy-agent': false,
+  'http-proxy-agent': false,
+  '@inquirer/prompts': false,
+  ora: true,
+};
+const libBundle = (name: string): BundleName => `lib-${name.replace(/^@/, '').replace(/\//g, '-')}.cjs`;
+/** A module re-exporting the library's bundle: what `import(name)` gives, as if bundled in place. */
+const reexport = (from: string, dflt: boolean): string => `export * from '${from}';${dflt ? ` export { default } from '${from}';` : ''}\n`;
+const libsApart: Plugin = {
+  name: 'libs-apart',
+  setup(b) {
+    b.onResolve({ filter: /^(?:@[\w-]+\/)?[\w-]+$/ }, (a) => (a.kind === 'dynamic-import' && a.path in LIBS ? { path: a.path, namespace: 'lib-apart' } : undefined));
+    b.onLoad({ filter: /.*/, namespace: 'lib-apart' }, (a) => ({ contents: reexport(`./${libBundle(a.path)}`, LIBS[a.path]), loader: 'js' }));
+    b.onResolve({ filter: /^\.\/lib-[a-z0-9-]+\.cjs$/ }, (a) => ({ path: a.path, external: true }));
+  },
+};
 
 /** In commands.cjs, @oclif/core is the copy inside core.cjs (one oclif, one Command class). */
 const oclifFromCore: Plugin = {
@@ -136,7 +175,10 @@ async function main(): Promise<void> {
   );
   await Promise.all([
     build({ ...wrapped, entryPoints: [path.join(repo, 'src/cli/main.ts')], outfile: path.join(dist, 'core.cjs'), plugins: [shims, semverCore, oclifSortWithoutCollator] }),
-    ...cmds.map((c) => build({ ...wrapped, entryPoints: [c.file], outfile: path.join(dist, c.bundle), plugins: [shims, oclifFromCore] })),
+    ...cmds.map((c) => build({ ...wrapped, entryPoints: [c.file], outfile: path.join(dist, c.bundle), plugins: [shims, oclifFromCore, libsApart] })),
+    ...Object.entries(LIBS).map(([name, dflt]) =>
+      build({ ...wrapped, stdin: { contents: reexport(name, dflt), resolveDir: repo, sourcefile: `${name}.js` }, outfile: path.join(dist, libBundle(name)) }),
+    ),
     build({ ...wrapped, entryPoints: [path.join(repo, 'src/cli/not-found.ts')], outfile: path.join(dist, 'not-found.cjs'), plugins: [shims, oclifFromCore] }),
     build({ ...common, entryPoints: [path.join(repo, 'src/cli/boot.ts')], outfile: path.join(dist, 'boot.cjs') }),
     build({ ...common, entryPoints: [path.join(repo, 'src/cli/sea.ts')], outfile: path.join(dist, 'sea.cjs') }),
@@ -188,10 +230,20 @@ async function main(): Promise<void> {
   const bundles = [...BUNDLES, ...cmds.map((c) => c.bundle)];
   for (const name of bundles) loader.require(name);
   for (const [name, script] of loader.scripts) {
-    fs.writeFileSync(path.join(dist, cacheName(name as BundleName)), script.createCachedData());
+    if (bundles.includes(name)) fs.writeFileSync(path.join(dist, cacheName(name as BundleName)), script.createCachedData());
   }
+  // lib-*.cjs load in the long commands after those have set their V8 flags
+  // (src/cli/tune.ts): their caches are made under the same flags, last (this
+  // process compiles nothing more)
+  for (const flag of RUN_V8_FLAGS) v8.setFlagsFromString(flag);
+  const libLoader = createLoader(
+    { code: (n) => fs.readFileSync(path.join(dist, n), 'utf8'), cache: () => undefined, filename: (n) => path.join(dist, n) },
+    createRequire(path.join(dist, 'boot.cjs')),
+  );
+  for (const lib of Object.keys(LIBS)) libLoader.require(libBundle(lib));
+  for (const [name, script] of libLoader.scripts) fs.writeFileSync(path.join(dist, cacheName(name as BundleName)), script.createCachedData());
   const size = (f: string) => `${(fs.statSync(path.join(dist, f)).size / 1024).toFixed(0)} KiB`;
-  console.error(`built dist/: ${bundles.map((b) => `${b} ${size(b)} (+ cache ${size(cacheName(b))})`).join(', ')}`);
+  console.error(`built dist/: ${[...bundles, ...Object.keys(LIBS).map(libBundle)].map((b) => `${b} ${size(b)} (+ cache ${size(cacheName(b))})`).join(', ')}`);
 }
 
 await main();

@@ -3,7 +3,7 @@
  * cache `npm run build` wrote beside each bundle (`<bundle>.<node version>-<arch>.v8cache`).
  * The cache is only read here, never written: a missing or rejected cache
  * (another Node version) means the bundle is compiled as usual. Bundles refer
- * to each other as `./<name>.cjs` (core.cjs, commands.cjs, not-found.cjs, cmd-<command>.cjs); every other require
+ * to each other as `./<name>.cjs` (core.cjs, commands.cjs, not-found.cjs, cmd-<command>.cjs, lib-<library>.cjs); every other require
  * (node builtins, `typescript`) goes to the host's require.
  *
  * The build writes each bundle as a call of the CommonJS wrapper function

@@ -64,16 +64,37 @@ describe('bundle loader', () => {
     assert.deepEqual(Object.keys(map).sort(), Object.keys(COMMANDS).sort());
   });
 
-  it('no bundle carries what devenv never runs: the editor prompt (iconv-lite, chardet), the web streams polyfill', (t) => {
-    if (!requireReal(t, 'dist/ (npm run build)', built('cmd-fix.cjs'))) return;
-    const fix = fs.readFileSync(path.join(dist, 'cmd-fix.cjs'), 'utf8');
-    // esbuild names each bundled module by its path: the prompts fix asks are there…
-    for (const used of ['node_modules/@inquirer/confirm/', 'node_modules/@inquirer/checkbox/', 'node_modules/@inquirer/input/', 'node_modules/node-fetch/', 'node_modules/fetch-blob/']) assert.ok(fix.includes(used), `cmd-fix.cjs has no ${used}`);
+  it('no bundle carries what devenv never runs (the editor prompt: iconv-lite, chardet; the web streams polyfill); the libraries loaded on demand are bundles of their own', (t) => {
+    if (!requireReal(t, 'dist/ (npm run build)', built('cmd-fix.cjs') && built('lib-inquirer-prompts.cjs'))) return;
+    const read = (name: string) => fs.readFileSync(path.join(dist, name), 'utf8');
+    // esbuild names each module a bundle loads lazily by its path: the command bundles had these, before the libraries became bundles of their own
+    const libs = ['node_modules/@inquirer/confirm/', 'node_modules/node-fetch/', 'node_modules/fetch-blob/', 'node_modules/yaml/', 'node_modules/zod/', 'node_modules/tar/', 'node_modules/ora/'];
+    for (const cmd of ['cmd-fix.cjs', 'cmd-doctor.cjs']) {
+      const code = read(cmd);
+      for (const part of libs) assert.ok(!code.includes(part), `${cmd} bundles ${part}`);
+      assert.ok(code.includes('./lib-zod.cjs') && code.includes('./lib-node-fetch.cjs'), `${cmd} does not load the libraries from their bundles`);
+    }
+    // (the libraries' own text: the test below checks what each exports)
+    assert.ok(read('lib-node-fetch.cjs').includes('node_modules/fetch-blob/'));
     for (const name of fs.readdirSync(dist).filter((f) => f.endsWith('.cjs'))) {
-      const code = fs.readFileSync(path.join(dist, name), 'utf8');
+      const code = read(name);
       for (const unused of ['node_modules/@inquirer/editor/', 'node_modules/@inquirer/external-editor/', 'node_modules/iconv-lite/', 'node_modules/chardet/', 'node_modules/web-streams-polyfill/']) {
         assert.ok(!code.includes(unused), `${name} bundles ${unused}`);
       }
     }
+  });
+
+  it('a library bundle gives import() what the library itself does', (t) => {
+    if (!requireReal(t, 'dist/ (npm run build)', built('lib-yaml.cjs'))) return;
+    const req = createRequire(path.join(dist, 'x.cjs'));
+    const lib = (name: string) => req(`./${name}`) as Record<string, unknown> & { default?: unknown };
+    assert.deepEqual((lib('lib-yaml.cjs').default as { parse: (s: string) => unknown }).parse('a: [1, 2]\n'), { a: [1, 2] });
+    assert.equal(typeof lib('lib-node-fetch.cjs').default, 'function');
+    assert.equal(typeof lib('lib-ora.cjs').default, 'function');
+    assert.equal(typeof (lib('lib-zod.cjs').z as { object?: unknown }).object, 'function');
+    assert.equal(typeof lib('lib-tar.cjs').x, 'function');
+    for (const q of ['confirm', 'checkbox', 'input']) assert.equal(typeof lib('lib-inquirer-prompts.cjs')[q], 'function', q);
+    assert.equal(typeof lib('lib-https-proxy-agent.cjs').HttpsProxyAgent, 'function');
+    assert.equal(typeof lib('lib-http-proxy-agent.cjs').HttpProxyAgent, 'function');
   });
 });

@@ -55,6 +55,19 @@ describe('V8 flags for a run', () => {
     }
   });
 
+  it('a library a long command loads (a YAML config: yaml, then zod) comes after the flags, with a code cache made under them', async (t2) => {
+    if (!requireReal(t2, 'dist/ (npm run build)', await fs.stat(path.join(repoRoot, 'dist/lib-zod.cjs')).catch(() => undefined))) return;
+    const cfg = path.join(t.dir, 'devenv.yaml');
+    await fs.writeFile(cfg, 'prefer: mirror\n');
+    const r = await runCli(['doctor', '--json', '--dir', empty], { env: { ...env, DEVENV_CONFIG: cfg }, cwd: empty });
+    const lines = probes(r.stderr);
+    assert.deepEqual(lines.slice(0, 3 + RUN_V8_FLAGS.length), ['cache core.cjs accepted', 'cache commands.cjs accepted', 'cache cmd-doctor.cjs accepted', ...RUN_V8_FLAGS.map((f) => `flag ${f}`)], r.stderr);
+    const libs = lines.slice(3 + RUN_V8_FLAGS.length);
+    assert.ok(libs.includes('cache lib-yaml.cjs accepted') && libs.includes('cache lib-zod.cjs accepted'), r.stderr);
+    assert.deepEqual(libs.filter((l) => !/^cache lib-[a-z-]+\.cjs accepted$/.test(l)), [], r.stderr);
+    assert.ok(JSON.parse(r.stdout).config.files.includes(cfg), r.stdout.slice(0, 500));
+  });
+
   it('other commands: no flags', async (t2) => {
     if (!requireReal(t2, 'dist/ (npm run build)', await fs.stat(path.join(repoRoot, 'dist/cmd-shellenv.cjs')).catch(() => undefined))) return;
     for (const args of [['shellenv', '--dir', empty], ['--help'], ['checks', '--json']]) {

@@ -88,7 +88,8 @@ const oclifFromCore: Plugin = {
  * @inquirer/prompts' editor prompt (its external-editor brings iconv-lite and
  * chardet, ~540 KiB of every bundle that can prompt, which V8 holds as text
  * for as long as the command runs) and fetch-blob's web-streams-polyfill (only
- * before Node 16.5: ~120 KiB).
+ * before Node 16.5: ~120 KiB); and string-width 7's Intl.Segmenter, made
+ * only for text that is not plain ASCII (src/cli/shims/string-width.cjs).
  */
 const SHIMMED: Record<string, string> = {
   debug: 'debug.cjs',
@@ -96,9 +97,16 @@ const SHIMMED: Record<string, string> = {
   '@inquirer/editor': 'inquirer-editor.cjs',
   'web-streams-polyfill/dist/ponyfill.es2018.js': 'web-streams-polyfill.cjs',
 };
+const STRING_WIDTH = path.join(repo, 'src/cli/shims/string-width.cjs');
 const shims: Plugin = {
   name: 'shims',
   setup(b) {
+    // string-width 7 (the reporters', wrap-ansi's, ora's; not oclif's string-width 4): measured without ICU for plain ASCII
+    b.onResolve({ filter: /^string-width$/ }, async (a) => {
+      if (a.importer === STRING_WIDTH || a.pluginData === 'as-is') return undefined;
+      const r = await b.resolve(a.path, { resolveDir: a.resolveDir, kind: a.kind, importer: a.importer, pluginData: 'as-is' });
+      return r.path === path.join(repo, 'node_modules/string-width/index.js') ? { path: STRING_WIDTH } : undefined;
+    });
     b.onResolve({ filter: /^(debug|tinyglobby|@inquirer\/editor|web-streams-polyfill\/dist\/ponyfill\.es2018\.js)$/ }, (a) => ({ path: path.join(repo, 'src/cli/shims', SHIMMED[a.path]) }));
   },
 };

@@ -3,8 +3,9 @@
  * that runs without node or node_modules. Needs `npm run build` first (the
  * npm script runs it). The binary is a copy of the node running this script
  * with a blob injected by postject: dist/sea.cjs as the main script, and as
- * assets the two bundles, their V8 code caches (made by this same node, so
- * V8 accepts them), package.json and oclif.manifest.json.
+ * assets the bundles (core, commands, not-found, cmd-*, lib-*), their V8 code
+ * caches (made by this same node, so V8 accepts them), package.json and
+ * oclif.manifest.json.
  *
  *   npm run package                # for this machine's platform and arch
  *
@@ -28,7 +29,9 @@ function run(cmd: string, args: string[]): void {
 
 async function main(): Promise<void> {
   const cmdBundles = fs.existsSync(dist) ? fs.readdirSync(dist).filter((f) => /^cmd-[a-z0-9-]+\.cjs$/.test(f)) : [];
-  const bundles = [...BUNDLES, ...cmdBundles];
+  // and the libraries commands import() on demand (scripts/build.ts LIBS)
+  const libBundles = fs.existsSync(dist) ? fs.readdirSync(dist).filter((f) => /^lib-[a-z0-9-]+\.cjs$/.test(f)) : [];
+  const bundles = [...BUNDLES, ...cmdBundles, ...libBundles];
   const need = ['sea.cjs', ...bundles, ...bundles.map((b) => cacheName(b))];
   const missing = need.filter((f) => !fs.existsSync(path.join(dist, f)));
   if (missing.length) throw new Error(`dist/ lacks ${missing.join(', ')} for node ${process.version}: run \`npm run build\` with this node first`);

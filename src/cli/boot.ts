@@ -7,10 +7,12 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { cacheName, createLoader, type BundleName } from './loader.js';
+import { tuneForRun } from './tune.js';
 import type { MainOptions, NotFoundModule } from './main.js';
 
 const dist = __dirname;
 const root = path.dirname(dist);
+const host = createRequire(path.join(dist, 'boot.cjs'));
 const loader = createLoader(
   {
     code: (name: BundleName) => fs.readFileSync(path.join(dist, name), 'utf8'),
@@ -23,7 +25,7 @@ const loader = createLoader(
     },
     filename: (name: BundleName) => path.join(dist, name),
   },
-  createRequire(path.join(dist, 'boot.cjs')),
+  host,
 );
 const argv = process.argv.slice(2);
 const pjson = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { name: string; version: string };
@@ -38,5 +40,6 @@ if (argv.length === 1 && argv[0] === '--version') {
     pjson: pjson as unknown as MainOptions['pjson'],
     commands: () => (loader.require('commands.cjs') as { COMMANDS: ReturnType<MainOptions['commands']> }).COMMANDS,
     notFound: () => loader.require('not-found.cjs') as unknown as NotFoundModule,
+    onCommand: (id) => tuneForRun(id, host),
   });
 }

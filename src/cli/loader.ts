@@ -3,8 +3,16 @@
  * cache `npm run build` wrote beside each bundle (`<bundle>.<node version>-<arch>.v8cache`).
  * The cache is only read here, never written: a missing or rejected cache
  * (another Node version) means the bundle is compiled as usual. Bundles refer
- * to each other as `./<name>.cjs` (core.cjs, commands.cjs, not-found.cjs, cmd-<command>.cjs); every other require
+ * to each other as `./<name>.cjs` (core.cjs, commands.cjs, not-found.cjs, cmd-<command>.cjs, lib-<library>.cjs); every other require
  * (node builtins, `typescript`) goes to the host's require.
+ *
+ * The build writes each bundle as a call of the CommonJS wrapper function
+ * (WRAP_HEAD …code… WRAP_TAIL), which node's own require runs as usual (the
+ * oclif CLI loads dist/commands.cjs that way for its manifest). The loader
+ * compiles the function expression alone: a slice of the text read, which V8
+ * keeps as a view of it, not a copy. Wrapping the code here instead would make
+ * V8 hold every bundle twice (the text read and the wrapped copy: ~2 MiB for
+ * `fix`, in large-object space that only a full collection frees).
  */
 import path from 'node:path';
 import vm from 'node:vm';
@@ -28,9 +36,21 @@ export function cacheName(name: BundleName, version = process.version, arch = pr
   return `${name}.${version}-${arch}.v8cache`;
 }
 
-/** The same text the build compiles, so V8 accepts the cache. */
+/** What each bundle file starts with (scripts/build.ts writes it): the function CommonJS wraps code in… */
+export const WRAP_HEAD = '(function (exports, require, module, __filename, __dirname) {';
+/** …and ends with: the function's end and its call, for node's require. */
+export const WRAP_TAIL = '\n}).call(this, exports, require, module, __filename, __dirname);\n';
+/** The part of WRAP_TAIL that ends the function expression. */
+const FUNCTION_END = '\n})';
+
+/**
+ * What the loader (and the build, for the cache) compiles: the wrapper function
+ * expression. For a built bundle, a slice of its text (no copy); anything else
+ * is wrapped here.
+ */
 export function wrap(code: string): string {
-  return `(function (exports, require, module, __filename, __dirname) { ${code}\n})`;
+  if (code.startsWith(WRAP_HEAD) && code.endsWith(WRAP_TAIL)) return code.slice(0, code.length - WRAP_TAIL.length + FUNCTION_END.length);
+  return `${WRAP_HEAD}${code}${FUNCTION_END}`;
 }
 
 interface Loaded {

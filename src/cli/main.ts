@@ -21,6 +21,8 @@ export interface MainOptions {
   commands: () => Record<string, Command.Class>;
   /** Returns what an unknown command does (dist/not-found.cjs, src/cli/not-found.ts); called only then. */
   notFound: () => NotFoundModule | Promise<NotFoundModule>;
+  /** Called with a command's id each time its class is asked for, after its bundle (and the builtins that requires) has loaded, before it runs. */
+  onCommand?: (id: string) => void;
 }
 
 export interface NotFoundModule {
@@ -50,10 +52,15 @@ export async function main(opts: MainOptions): Promise<void> {
     // only when it runs a command; this one loads the command map (and through it one command's bundle) then.
     let loaded: Record<string, Command.Class> | undefined;
     const all = () => (loaded ??= opts.commands());
+    const command = (id: string) => {
+      const cls = all()[id];
+      if (cls) opts.onCommand?.(id);
+      return cls;
+    };
     internals.commandCache = new Proxy({} as Record<string, Command.Class>, {
-      get: (_t, id) => (typeof id === 'string' ? all()[id] : undefined),
+      get: (_t, id) => (typeof id === 'string' ? command(id) : undefined),
       ownKeys: () => Reflect.ownKeys(all()),
-      getOwnPropertyDescriptor: (_t, id) => (typeof id === 'string' && id in all() ? { value: all()[id], enumerable: true, configurable: true, writable: false } : undefined),
+      getOwnPropertyDescriptor: (_t, id) => (typeof id === 'string' && id in all() ? { value: command(id), enumerable: true, configurable: true, writable: false } : undefined),
     });
     await plugin.load();
     const config = await Config.load({ root: opts.root, pjson: opts.pjson, plugins: new Map([[plugin.name, plugin]]) });

@@ -7,6 +7,7 @@ import { createRequire, isBuiltin } from 'node:module';
 import path from 'node:path';
 import sea from 'node:sea';
 import { cacheName, createLoader, type BundleName } from './loader.js';
+import { tuneForRun } from './tune.js';
 import type { MainOptions, NotFoundModule } from './main.js';
 
 const asset = (key: string): string => sea.getAsset(key, 'utf8');
@@ -45,5 +46,6 @@ if (argv.length === 1 && argv[0] === '--version') {
     manifest: JSON.parse(asset('oclif.manifest.json')),
     commands: () => (loader.require('commands.cjs') as { COMMANDS: ReturnType<MainOptions['commands']> }).COMMANDS,
     notFound: () => loader.require('not-found.cjs') as unknown as NotFoundModule,
+    onCommand: (id) => tuneForRun(id, builtins),
   });
 }

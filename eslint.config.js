@@ -1,7 +1,7 @@
 import regexpPlugin from 'eslint-plugin-regexp';
 // ESLint flat config: typescript-eslint's recommended rules, plus the house
-// rule that child_process, node-fetch and ora/chalk are imported only by their
-// one module each.
+// rule that execa, child_process, node-fetch and ora/chalk are imported only by
+// their one module each.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
@@ -10,6 +10,7 @@ const restricted = (allowed) => ({
     'error',
     {
       paths: [
+        ...(allowed.includes('execa') ? [] : [{ name: 'execa', message: 'Use ctx.exec (src/platform/exec.ts is the only module that imports execa).' }]),
         ...(allowed.includes('child_process')
           ? []
           : [
@@ -41,7 +42,7 @@ export default tseslint.config(
       ...restricted([]),
     },
   },
-  { files: ['src/platform/exec.ts'], rules: restricted(['child_process']) },
+  { files: ['src/platform/exec.ts'], rules: restricted(['execa']) },
   { files: ['src/platform/download.ts'], rules: restricted(['node-fetch']) },
   { files: ['src/engine/reporters/**'], rules: restricted(['ora', 'chalk', '@inquirer/prompts']) },
   { files: ['test/**', 'scripts/**'], rules: restricted(['child_process']) },

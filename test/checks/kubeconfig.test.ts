@@ -146,18 +146,20 @@ describe('kubeconfig (real kubectl, loopback HTTPS API server)', () => {
     const none = await run({ KUBECONFIG: path.join(t.dir, 'nope') });
     assert.equal(none.status, 'fail');
     assert.match(none.summary, /^no usable kubeconfig \(KUBECONFIG=.*nope\)/);
+    // A port free on 127.0.0.2, where no other test listens (they use 127.0.0.1, and may be given the same port
+    // number there after this one is closed: on 127.0.0.1 that raced with them and got a 401 instead of a refusal).
     const s = net.createServer();
-    await new Promise<void>((res) => s.listen(0, '127.0.0.1', () => res()));
+    await new Promise<void>((res) => s.listen(0, '127.0.0.2', () => res()));
     const port = (s.address() as net.AddressInfo).port;
     await new Promise<void>((res) => s.close(() => res()));
     const file = path.join(t.dir, 'closed.yaml');
-    await fs.writeFile(file, kc(`https://127.0.0.1:${port}`, pki.caCert));
+    await fs.writeFile(file, kc(`https://127.0.0.2:${port}`, pki.caCert));
     const t0 = Date.now();
     const r = await run({ KUBECONFIG: file });
     assert.ok(Date.now() - t0 < 15_000);
     assert.equal(r.status, 'fail');
     assert.equal(r.found, 'unreachable');
-    assert.match(r.summary, new RegExp(`context dev \\(https://127\\.0\\.0\\.1:${port}\\) did not answer`));
+    assert.match(r.summary, new RegExp(`context dev \\(https://127\\.0\\.0\\.2:${port}\\) did not answer`));
     assert.match(r.summary, /was refused/);
   });
 });

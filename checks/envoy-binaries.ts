@@ -20,7 +20,7 @@ export const envoyBinaries = {
   description:
     'Every Envoy file bin/init.sh leaves is in place, read from the checkout: envoy-<SHA> (release), envoy-debug-<SHA> (always on ≤1.4, only with DEBUG_IMAGE from 1.5), envoy-centos-<SHA> (1.8–1.16), with the `envoy` copies beside them (1.3+), $ISTIO_OUT/envoy and, on 1.1–1.4, $ISTIO_BIN/envoy — each identical to the file init.sh copies there (on 1.1–1.4 $ISTIO_OUT/envoy is the debug build). The URL carries `-<TARGET_ARCH>` for non-amd64 targets from 1.16.',
   fixDescription:
-    'Downloads only the missing Envoy tarballs from the URLs bin/init.sh would use (ISTIO_ENVOY_BASE_URL / *_URL overrides and mirrors.urls applied, AUTH_HEADER sent to the upstream host only), concurrently, verifies them, extracts usr/local/bin/envoy and then places files and copies one at a time in init.sh\'s own order. An s3:// base URL needs a mirrors.urls rule to an HTTP(S) mirror.',
+    'Downloads only the missing Envoy tarballs from the URLs bin/init.sh would use (ISTIO_ENVOY_BASE_URL / *_URL overrides and mirrors.urls applied, AUTH_HEADER sent to the upstream host only), concurrently, extracts usr/local/bin/envoy while each downloads into every path init.sh leaves it at (separate files, never links), and places them once verified, as init.sh\'s own order leaves them. An s3:// base URL needs a mirrors.urls rule to an HTTP(S) mirror.',
   appliesTo: async (ctx) => (!ctx.root ? 'not in an Istio checkout' : (await envoyPart(ctx)) ? true : 'no PROXY_REPO_SHA in istio.deps, or bin/init.sh downloads no Envoy'),
   async run(ctx): Promise<CheckResult> {
     const plan = (await envoyPart(ctx))!;

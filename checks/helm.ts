@@ -11,7 +11,7 @@ export const helm = {
   title: 'helm (make init)',
   category: 'artifacts',
   description: 'What bin/init_helm.sh leaves: $ISTIO_OUT/helm, helm-<HELM_VER> and the version.helm.<HELM_VER> sentinel, on the release lines that have that script.',
-  fixDescription: 'Downloads the helm tarball init_helm.sh names (HELM_VER; mirrors.urls applied), verifies it (published .sha256, else the sha256 recorded on first download), extracts <os>-<arch>/helm to helm-<VER> and helm, and writes the sentinel last.',
+  fixDescription: 'Downloads the helm tarball init_helm.sh names (HELM_VER; mirrors.urls applied), verifies it (published .sha256, else the sha256 recorded on first download), extracts <os>-<arch>/helm to helm-<VER> and helm while it downloads, places them once verified, and writes the sentinel last.',
   appliesTo: async (ctx) => (!ctx.root ? 'not in an Istio checkout' : (await helmPlan(ctx)) ? true : 'this checkout has no bin/init_helm.sh (helm is not fetched by make init)'),
   async run(ctx): Promise<CheckResult> {
     const plan = (await helmPlan(ctx))!;

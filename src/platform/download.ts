@@ -16,7 +16,7 @@ import { DevenvError, errorMessage } from './errors.js';
 import { onAbort as subscribeAbort } from './abort.js';
 import { describeFsError, sweepLitter } from './files.js';
 import { streamed } from './gc.js';
-import { writeAll, type ByteSink } from './sinks.js';
+import { SinkWriteError, writeAll, type ByteSink } from './sinks.js';
 import { candidateUrls, describeRule, forbiddenUpstream, mirrorRule } from './mirrors.js';
 import { proxyFor, proxySettings, type ProxySettings } from './proxy.js';
 import { redactUrl } from './redact.js';
@@ -642,6 +642,7 @@ async function deliverChunk(buf: Buffer, handles: fs.FileHandle[], sink: SinkSta
       }),
     ),
     sink.write(buf).catch((err: unknown) => {
+      if (err instanceof SinkWriteError) throw new WriteFailure(err.message, { cause: err });
       throw err instanceof DevenvError ? new SinkFailure(err) : new WriteFailure(`cannot write the download: ${describeFsError(err)}`, { cause: err });
     }),
   ]);

@@ -14,6 +14,16 @@ import path from 'node:path';
 import { createGunzip, type Gunzip } from 'node:zlib';
 import { DevenvError } from './errors.js';
 
+/** A sink could not write its own files (disk full, permissions): the bytes were fine, another source would not help. */
+export class SinkWriteError extends DevenvError {}
+
+/** An error of the local system (it names a syscall: open, write…), not of the bytes. */
+function localError(err: unknown): SinkWriteError | undefined {
+  const e = err as NodeJS.ErrnoException | undefined;
+  if (!e || typeof e.syscall !== 'string' || typeof e.code !== 'string' || e.code.startsWith('Z_')) return undefined;
+  return new SinkWriteError(`cannot write${e.path ? ` ${e.path}` : ''}: ${e.code}${e.message ? ` (${e.message.replace(/^[A-Z]+: /, '')})` : ''}`, { cause: err });
+}
+
 export interface ByteSink {
   /** Takes the next chunk; resolves once it may be given the next (its bytes are consumed or copied). */
   write(chunk: Buffer): Promise<void>;
@@ -48,8 +58,12 @@ export class FilesSink implements ByteSink {
   }
 
   async write(chunk: Buffer): Promise<void> {
-    const hs = await this.open();
-    await Promise.all(hs.map((h) => writeAll(h, chunk)));
+    try {
+      const hs = await this.open();
+      await Promise.all(hs.map((h) => writeAll(h, chunk)));
+    } catch (err) {
+      throw localError(err) ?? err;
+    }
   }
 
   async reset(): Promise<void> {
@@ -252,6 +266,8 @@ export class TarGzMemberSink implements ByteSink {
 
   private error(err: unknown): DevenvError {
     if (err instanceof DevenvError) return err;
+    const local = localError(err);
+    if (local) return local;
     const code = (err as { code?: string } | undefined)?.code;
     const why =
       code === 'Z_DATA_ERROR' ? 'its gzip data is corrupt' : code === 'Z_BUF_ERROR' ? 'it ends early (truncated gzip data)' : err instanceof Error ? err.message : String(err);
@@ -271,7 +287,7 @@ export class TarGzMemberSink implements ByteSink {
         gz.off('close', onClose);
         if (err) {
           this.failure ??= err;
-          reject(this.error(err));
+          reject(this.error(this.failure)); // the first failure (the reading loop's, when it destroyed the stream) says why
         } else resolve();
       });
     });
@@ -344,6 +360,8 @@ export class TarTreeSink implements ByteSink {
 
   private error(err: unknown): DevenvError {
     if (err instanceof DevenvError) return err;
+    const local = localError(err);
+    if (local) return local;
     const code = (err as { code?: string } | undefined)?.code;
     const why = code === 'Z_DATA_ERROR' ? 'its gzip data is corrupt' : code === 'TAR_BAD_ARCHIVE' ? 'it is not a valid tar archive (truncated or corrupt)' : err instanceof Error ? err.message.replace(/^TAR_[A-Z_]+:\s*/, '') : String(err);
     return new DevenvError(`cannot extract ${this.name}: ${why}`, { cause: err });

@@ -220,6 +220,23 @@ describe('downloader', () => {
       assert.deepEqual(await fs.readdir(path.join(cache, 'blobs', 'sha256')).catch(() => []), []);
     });
 
+    it('a sink that cannot write its files (a file where a directory should be) is a local error: final, named, and no other source is tried', async () => {
+      const { d, id, reqs } = setup({ '/h.tar.gz': archive });
+      const blocker = path.join(dir, id, 'blocker');
+      await fs.mkdir(path.dirname(blocker), { recursive: true });
+      await fs.writeFile(blocker, 'a file, not a directory');
+      const sink = new TarGzMemberSink('usr/local/bin/envoy', [path.join(blocker, 'envoy')], 'h.tar.gz');
+      const err = await d.download({ url: `${UP}h.tar.gz`, sink }).then(
+        () => undefined,
+        (e: unknown) => e as Error,
+      );
+      await sink.abort();
+      assert.ok(err, 'the download should fail');
+      assert.match(err.message, /cannot write .*blocker.*: (ENOTDIR|EEXIST)/);
+      assert.doesNotMatch(err.message, /upstream\.invalid/);
+      assert.equal(reqs().filter((l) => l.endsWith('/h.tar.gz')).length, 1);
+    });
+
     it('a sha256 mismatch throws before the caller places anything; the cache keeps nothing', async () => {
       const { d, id, cache } = setup({ '/f.tar.gz': archive });
       const { outs, sink } = sinkFor(id);

@@ -4,6 +4,7 @@
  * missing component skips locally and fails under CI=true.
  */
 import { execFile } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -56,7 +57,10 @@ let clientConfig: Promise<string> | undefined;
 
 /** The docker CLI against `host`, with a throwaway DOCKER_CONFIG (never ~/.docker). Never throws. */
 export async function docker(host: string, args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
-  clientConfig ??= fs.mkdtemp(path.join(os.tmpdir(), 'devenv-docker-config-'));
+  clientConfig ??= fs.mkdtemp(path.join(os.tmpdir(), 'devenv-docker-config-')).then((dir) => {
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true })); // one per test process, gone with it
+    return dir;
+  });
   const env = { PATH: process.env.PATH, HOME: os.tmpdir(), DOCKER_HOST: host, DOCKER_CONFIG: await clientConfig };
   return run('docker', args, env);
 }

@@ -14,6 +14,9 @@
  *                                   doubling under allocation (streams,
  *                                   subprocess output): ~2 MiB in doctor, ~7 MiB
  *                                   in fix --all
+ *   --expose-gc                     lets a download collect the chunks it is
+ *                                   done with every few MiB (src/platform/gc.ts:
+ *                                   a context made after this has `gc`)
  *
  * Not earlier: a flag set before node's builtins load makes V8 reject their
  * embedded code cache (its flag hash changes), ~10 ms more start-up; by the time
@@ -21,7 +24,7 @@
  * build either: the code caches it writes carry the flag hash of when they are
  * made, and must match the one a bundle is compiled under (the default).
  */
-export const RUN_V8_FLAGS = ['--no-opt', '--semi-space-growth-factor=1'] as const;
+export const RUN_V8_FLAGS = ['--no-opt', '--semi-space-growth-factor=1', '--expose-gc'] as const;
 
 /**
  * The commands that get them: the ones that run for long. The others start

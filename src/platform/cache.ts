@@ -15,7 +15,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { partPath, sha256File as hashFile, sweepLitter } from './files.js';
+import { partPath, sha256File, sweepLitter } from './files.js';
 
 export type Verification = 'expected' | 'pinned' | 'published' | 'recorded' | 'first-use';
 
@@ -33,7 +33,6 @@ export interface CacheRecord extends CacheEntry {
 
 export const keyOf = (url: string) => createHash('sha256').update(url).digest('hex');
 
-export { sha256File as hashFile } from './files.js';
 
 async function exists(p: string): Promise<boolean> {
   try {
@@ -289,7 +288,7 @@ export function createCache(dir: string | undefined, log: (line: string) => void
           problems.push(`${r.url}: blob ${r.sha256} is missing (the next download fetches it again and verifies it against the ${r.verified} sha256)`);
           continue;
         }
-        const sum = await hashFile(b);
+        const sum = await sha256File(b);
         if (sum !== r.sha256) {
           await fs.rm(b, { force: true });
           repaired.push(`${r.url}: blob ${r.sha256} was corrupt (sha256 ${sum}); removed, the next download fetches it again`);

@@ -10,11 +10,11 @@ import { createHash, randomBytes, type Hash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import type { Agent } from 'node:http';
 import path from 'node:path';
-import { createCache, hashFile, type CacheEntry, type Verification } from './cache.js';
+import { createCache, type CacheEntry, type Verification } from './cache.js';
 import type { Config } from './config.js';
 import { DevenvError, errorMessage } from './errors.js';
 import { onAbort as subscribeAbort } from './abort.js';
-import { describeFsError, sweepLitter } from './files.js';
+import { describeFsError, sha256File, sweepLitter } from './files.js';
 import { streamed } from './gc.js';
 import { SinkWriteError, writeAll, type ByteSink } from './sinks.js';
 import { candidateUrls, describeRule, forbiddenUpstream, mirrorRule } from './mirrors.js';
@@ -528,7 +528,7 @@ export function createDownloader(config: Config, cacheDir?: string, dopts: Downl
         } catch (err) {
           // The sink refused the bytes (not an archive): a damaged blob is fetched again, a verified one is the artifact's fault.
           if (!(err instanceof SinkFailure)) throw err;
-          if ((await hashFile(blob)) === expected) throw err.failure;
+          if ((await sha256File(blob)) === expected) throw err.failure;
         }
         if (got && got.sha256 === expected) {
           if (tmp) await place(tmp, opts);
@@ -620,7 +620,7 @@ export function createDownloader(config: Config, cacheDir?: string, dopts: Downl
  * verified it upstream (a first-use record stays one).
  */
 export async function seedCache(cacheDir: string, url: string, file: string, sha256: string, verified: Verification = 'first-use'): Promise<void> {
-  const actual = await hashFile(file);
+  const actual = await sha256File(file);
   if (actual !== sha256.toLowerCase()) throw new DevenvError(`sha256 mismatch for ${file}: expected ${sha256}, got ${actual}; not added to the download cache`);
   const { size } = await fs.stat(file);
   const kind: Verification = verified === 'recorded' ? 'first-use' : verified;

@@ -5,7 +5,6 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { DevenvError } from './errors.js';
-import { TarGzMemberSink } from './sinks.js';
 
 export async function exists(p: string): Promise<boolean> {
   try {
@@ -361,44 +360,4 @@ export async function sweepTempDir(dir = os.tmpdir()): Promise<string[]> {
 export async function makeWorkDir(kind: string): Promise<string> {
   await sweepTempDir();
   return fs.mkdtemp(path.join(os.tmpdir(), `devenv-${kind}-devenv-${process.pid}-`));
-}
-
-/**
- * Extracts one regular-file member of a .tar.gz (e.g. usr/local/bin/envoy) to
- * `dest`, atomically: the archive is read once, as a stream, the member's bytes
- * go straight into a temp file beside `dest`, renamed into place after the
- * whole archive was read (so gzip's CRC has been checked). Memory stays flat
- * whatever the size. (A download extracts while it streams instead: see
- * src/platform/sinks.ts.)
- */
-export async function extractMember(tarball: string, member: string, dest: string, mode = 0o755): Promise<void> {
-  await fs.mkdir(path.dirname(dest), { recursive: true });
-  const target = await resolveLink(dest);
-  await sweepLitter(path.dirname(target), { base: path.basename(target) });
-  const tmp = partPath(target);
-  const sink = new TarGzMemberSink(member, [tmp], path.basename(tarball));
-  try {
-    const fh = await fs.open(tarball, 'r').catch((err: unknown) => {
-      throw new DevenvError(tarErrorMessage(tarball, err), { cause: err });
-    });
-    try {
-      const buf = Buffer.allocUnsafe(1 << 20);
-      for (;;) {
-        const { bytesRead } = await fh.read(buf, 0, buf.length, null);
-        if (bytesRead === 0) break;
-        // the sink has consumed the bytes when write() resolves: the buffer can be read into again
-        await sink.write(buf.subarray(0, bytesRead));
-      }
-    } finally {
-      await fh.close();
-    }
-    await sink.end();
-    await fs.chmod(tmp, mode);
-    await fs.rename(tmp, target);
-  } catch (err) {
-    await sink.abort();
-    throw err instanceof DevenvError ? err : new DevenvError(tarErrorMessage(tarball, err), { cause: err });
-  } finally {
-    await fs.rm(tmp, { force: true });
-  }
 }

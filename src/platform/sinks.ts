@@ -13,6 +13,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { createGunzip, type Gunzip } from 'node:zlib';
 import { DevenvError } from './errors.js';
+import { tarErrorMessage } from './files.js';
 
 /** A sink could not write its own files (disk full, permissions): the bytes were fine, another source would not help. */
 export class SinkWriteError extends DevenvError {}
@@ -22,6 +23,12 @@ function localError(err: unknown): SinkWriteError | undefined {
   const e = err as NodeJS.ErrnoException | undefined;
   if (!e || typeof e.syscall !== 'string' || typeof e.code !== 'string' || e.code.startsWith('Z_')) return undefined;
   return new SinkWriteError(`cannot write${e.path ? ` ${e.path}` : ''}: ${e.code}${e.message ? ` (${e.message.replace(/^[A-Z]+: /, '')})` : ''}`, { cause: err });
+}
+
+/** What went wrong reading the archive `name`, as one sentence (a local write error stays one). */
+function archiveError(name: string, err: unknown): DevenvError {
+  if (err instanceof DevenvError) return err;
+  return localError(err) ?? new DevenvError(tarErrorMessage(name, err), { cause: err });
 }
 
 export interface ByteSink {
@@ -265,13 +272,7 @@ export class TarGzMemberSink implements ByteSink {
   }
 
   private error(err: unknown): DevenvError {
-    if (err instanceof DevenvError) return err;
-    const local = localError(err);
-    if (local) return local;
-    const code = (err as { code?: string } | undefined)?.code;
-    const why =
-      code === 'Z_DATA_ERROR' ? 'its gzip data is corrupt' : code === 'Z_BUF_ERROR' ? 'it ends early (truncated gzip data)' : err instanceof Error ? err.message : String(err);
-    return new DevenvError(`cannot extract ${this.name}: ${why}`, { cause: err });
+    return archiveError(this.name, err);
   }
 
   async write(chunk: Buffer): Promise<void> {
@@ -359,12 +360,7 @@ export class TarTreeSink implements ByteSink {
   }
 
   private error(err: unknown): DevenvError {
-    if (err instanceof DevenvError) return err;
-    const local = localError(err);
-    if (local) return local;
-    const code = (err as { code?: string } | undefined)?.code;
-    const why = code === 'Z_DATA_ERROR' ? 'its gzip data is corrupt' : code === 'TAR_BAD_ARCHIVE' ? 'it is not a valid tar archive (truncated or corrupt)' : err instanceof Error ? err.message.replace(/^TAR_[A-Z_]+:\s*/, '') : String(err);
-    return new DevenvError(`cannot extract ${this.name}: ${why}`, { cause: err });
+    return archiveError(this.name, err);
   }
 
   async write(chunk: Buffer): Promise<void> {

@@ -63,6 +63,40 @@ describe('sinks: bytes written while they stream', () => {
     });
   }
 
+  it('TarGzMemberSink: long member names (GNU L entries, pax path records) and members archived as ./usr/...', async () => {
+    const d = next();
+    const long = `usr/${'very-long-directory-name-'.repeat(6)}/bin/envoy`;
+    for (const format of ['gnu', 'pax']) {
+      const archive = await fs.readFile(await tgz(d, `l-${format}.tar.gz`, { 'usr/local/bin/envoy': 'short', [long]: 'long name', 'LICENSE': 'l' }, { format }));
+      const out = path.join(d, `long-${format}`);
+      const sink = new TarGzMemberSink(long, [out], `l-${format}.tar.gz`);
+      await feed(sink, archive, 4096);
+      await sink.end();
+      assert.equal(await fs.readFile(out, 'utf8'), 'long name', format);
+    }
+    const dotted = await fs.readFile(await tgz(d, 'dot.tar.gz', { 'usr/local/bin/envoy': 'dot' }, { dotSlash: true }));
+    const out = path.join(d, 'dot');
+    const sink = new TarGzMemberSink('usr/local/bin/envoy', [out], 'dot.tar.gz');
+    await feed(sink, dotted, 4096);
+    await sink.end();
+    assert.equal(await fs.readFile(out, 'utf8'), 'dot');
+  });
+
+  it('TarGzMemberSink: not gzip at all fails naming the archive; abort leaves nothing', async () => {
+    const d = next();
+    const out = path.join(d, 'envoy');
+    const sink = new TarGzMemberSink('usr/local/bin/envoy', [out], 'bogus.tar.gz');
+    await assert.rejects(
+      (async () => {
+        await sink.write(Buffer.from('not gzip at all'));
+        await sink.end();
+      })(),
+      /cannot extract bogus\.tar\.gz: its gzip data is corrupt/,
+    );
+    await sink.abort();
+    await assert.rejects(fs.access(out));
+  });
+
   it('TarGzMemberSink: reset starts over (a transfer that restarted from byte 0)', async () => {
     const d = next();
     const big = randomBytes(1024 * 1024);

@@ -296,6 +296,12 @@ export interface FixOptions extends RunOptions {
   fixTimeoutMs?: number;
   /** `--revert`: the given checks' revert plans run instead of their fixes. */
   revert?: boolean;
+  /**
+   * Results of the check pass that chose these fixes, moments ago: a check
+   * whose prerequisites were all already ok (nothing was changed under it)
+   * starts its fix from that result instead of running again.
+   */
+  known?: ReadonlyMap<string, TimedResult>;
 }
 
 const RANK: Record<string, number> = { fail: 0, warn: 1, ok: 2 };
@@ -356,7 +362,8 @@ export async function runFixes(checks: readonly Check[], ctx: Context, opts: Fix
         const before: TimedResult = { id: check.id, status: 'skip', summary: `needs ${waiting.join(', ')}`, durationMs: 0 };
         return done({ id: check.id, action: 'planned', before, ok: true, message: `planned after ${waiting.join(', ')} is fixed` });
       }
-      const before = await runOneCheck(check, ctx.fresh(), opts.timeoutMs);
+      const unchanged = !opts.revert && needOutcomes.every((o) => o.action === 'already-ok');
+      const before = (unchanged ? opts.known?.get(check.id) : undefined) ?? (await runOneCheck(check, ctx.fresh(), opts.timeoutMs));
       opts.onEvent?.({ type: 'check-end', check, result: before });
       if (before.crashed) {
         return done({ id: check.id, action: 'failed', before, ok: false, crashed: true, message: before.summary });

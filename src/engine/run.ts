@@ -82,7 +82,7 @@ export async function doctor(opts: CommonOptions & { only?: string[]; fix?: FixH
   if (!opts.fix) return { exitCode: doctorExit, results, ctx };
   // doctor --fix: the fixes for what doctor found, with the same consent rules as `fix`.
   const targets = fixPool(opts.checks, results).map((r) => r.id);
-  const { exitCode } = await fixSelected(ctx, opts, targets, opts.fix);
+  const { exitCode } = await fixSelected(ctx, opts, targets, opts.fix, undefined, results);
   return { exitCode, results, ctx };
 }
 
@@ -94,7 +94,14 @@ function fixPool(all: readonly Check[], results: readonly TimedResult[]): TimedR
   return [...failing, ...needsSkipped];
 }
 
-async function fixSelected(ctx: Context, opts: CommonOptions, targets: string[], hooks: FixHooks & { revert?: boolean }, revertChecks?: Check[]): Promise<{ exitCode: number; outcomes: FixOutcome[] }> {
+async function fixSelected(
+  ctx: Context,
+  opts: CommonOptions,
+  targets: string[],
+  hooks: FixHooks & { revert?: boolean },
+  revertChecks?: Check[],
+  known?: readonly TimedResult[],
+): Promise<{ exitCode: number; outcomes: FixOutcome[] }> {
   const timeoutMs = opts.timeoutMs ?? ctx.config.checks.timeoutMs;
   const report = { dryRun: Boolean(hooks.dryRun), revert: Boolean(hooks.revert) };
   if (targets.length === 0 && !revertChecks) {
@@ -111,6 +118,7 @@ async function fixSelected(ctx: Context, opts: CommonOptions, targets: string[],
     confirm: hooks.confirm,
     stopped: hooks.interrupted,
     onEvent: (e) => opts.reporter.onEvent(e),
+    known: known ? new Map(known.map((r) => [r.id, r])) : undefined,
   });
   const interrupted = Boolean(hooks.interrupted?.());
   opts.reporter.fix(meta(ctx, opts.version), selected, outcomes, { ...report, interrupted });
@@ -139,15 +147,17 @@ export async function fix(opts: FixRunOptions): Promise<{ exitCode: number; outc
   if (ids.length > 0 && opts.all) throw new UsageError('pass check ids or --all, not both');
 
   let targets = ids;
+  let results: TimedResult[] | undefined;
   if (ids.length === 0) {
     const candidates = selectChecks(opts.checks, { profiles: profilesOf(ctx, opts), disabled: ctx.config.checks.disable });
     if (!opts.all && !opts.pick) {
       throw new UsageError('name the checks to fix, or pass --all', ['devenv fix --all --dry-run   (see every plan first)', 'devenv fix go-version', 'devenv doctor --fix']);
     }
-    const results = await runChecks(candidates, ctx, { timeoutMs, disabled: ctx.config.checks.disable, onEvent: (e) => opts.reporter.onEvent(e) });
+    results = await runChecks(candidates, ctx, { timeoutMs, disabled: ctx.config.checks.disable, onEvent: (e) => opts.reporter.onEvent(e) });
     const pool = fixPool(opts.checks, results);
     if (opts.all || !opts.pick) targets = pool.map((r) => r.id);
     else if (pool.length > 0) {
+      results = undefined; // a person chooses, for as long as it takes: the fixes look again
       try {
         targets = await opts.pick(pool.map((r) => ({ id: r.id, label: `${known.get(r.id)!.title} [${r.id}]: ${r.summary}` })));
       } catch (err) {
@@ -157,5 +167,5 @@ export async function fix(opts: FixRunOptions): Promise<{ exitCode: number; outc
       }
     }
   }
-  return fixSelected(ctx, opts, targets, opts);
+  return fixSelected(ctx, opts, targets, opts, undefined, results);
 }

@@ -16,7 +16,8 @@ import { DevenvError, errorMessage } from './errors.js';
 import { onAbort as subscribeAbort } from './abort.js';
 import { describeFsError, sha256File, sweepLitter } from './files.js';
 import { streamed } from './gc.js';
-import { SinkWriteError, writeAll, type ByteSink } from './sinks.js';
+import { SinkWriteError, type ByteSink } from './sinks.js';
+import { BATCH_BYTES, Batcher, writeToAll } from './writer.js';
 import { candidateUrls, describeRule, forbiddenUpstream, mirrorRule } from './mirrors.js';
 import { proxyFor, proxySettings, type ProxySettings } from './proxy.js';
 import { redactUrl } from './redact.js';
@@ -631,68 +632,21 @@ class TooLarge extends Error {}
 /** A local write failed (disk full, permissions): final, whatever the source. */
 class WriteFailure extends DevenvError {}
 
-const BATCH_BYTES = 256 * 1024;
-
 /** One batch to every file and the sink; a sink's verdict and a write error are told apart from network trouble. */
 async function deliverChunk(buf: Buffer, handles: fs.FileHandle[], sink: SinkState): Promise<void> {
   await Promise.all([
-    ...handles.map((h) =>
-      writeAll(h, buf).catch((err: unknown) => {
-        throw new WriteFailure(`cannot write the download: ${describeFsError(err)}`, { cause: err });
-      }),
-    ),
+    writeToAll(
+      handles.map((h) => h.fd),
+      buf,
+    ).catch((err: unknown) => {
+      throw new WriteFailure(`cannot write the download: ${describeFsError(err)}`, { cause: err });
+    }),
     sink.write(buf).catch((err: unknown) => {
       if (err instanceof SinkWriteError) throw new WriteFailure(err.message, { cause: err });
       throw err instanceof DevenvError ? new SinkFailure(err) : new WriteFailure(`cannot write the download: ${describeFsError(err)}`, { cause: err });
     }),
   ]);
   streamed(buf.length);
-}
-
-/**
- * Collects chunks into batches of 256 KiB and writes each while the next fills:
- * two fixed buffers, one in flight and one filling, so reading and writing
- * overlap, the writes are few and large, and batching leaves no garbage behind.
- */
-class Batcher {
-  private readonly bufs = [Buffer.allocUnsafeSlow(BATCH_BYTES), Buffer.allocUnsafeSlow(BATCH_BYTES)];
-  private current = 0;
-  private size = 0;
-  private inflight: Promise<void> = Promise.resolve();
-
-  constructor(private readonly write: (buf: Buffer) => Promise<void>) {}
-
-  /** Copies `chunk` in; resolves when it may be reused (and, when a batch filled, once the one before it was written). */
-  async add(chunk: Buffer): Promise<void> {
-    let at = 0;
-    while (at < chunk.length) {
-      const n = chunk.copy(this.bufs[this.current], this.size, at);
-      this.size += n;
-      at += n;
-      if (this.size === BATCH_BYTES) await this.cut();
-    }
-  }
-
-  private async cut(): Promise<void> {
-    const filled = this.bufs[this.current].subarray(0, this.size);
-    await this.inflight; // the other buffer is free once its write is done
-    this.inflight = this.write(filled);
-    this.inflight.catch(() => {}); // seen by the next cut, finish() or settle()
-    this.current ^= 1;
-    this.size = 0;
-  }
-
-  /** Writes what is left and waits for every write. */
-  async finish(): Promise<void> {
-    if (this.size > 0) await this.cut();
-    await this.inflight;
-  }
-
-  /** Drops what is not written yet and waits for the write in flight (nothing is left writing behind the caller's back). */
-  async settle(): Promise<void> {
-    this.size = 0;
-    await this.inflight.catch(() => {});
-  }
 }
 
 /** What the sink made of the bytes (e.g. a corrupt archive): this source failed, another may do. */

@@ -14,6 +14,7 @@ import path from 'node:path';
 import { createGunzip, type Gunzip } from 'node:zlib';
 import { DevenvError } from './errors.js';
 import { tarErrorMessage } from './files.js';
+import { Batcher, writeToAll } from './writer.js';
 
 /** A sink could not write its own files (disk full, permissions): the bytes were fine, another source would not help. */
 export class SinkWriteError extends DevenvError {}
@@ -42,13 +43,14 @@ export interface ByteSink {
   abort(): Promise<void>;
 }
 
-/** The same bytes into every file of `paths` (each opened 0600; the caller chmods and renames). */
+/** The same bytes into every file of `paths` (each opened 0600; the caller chmods and renames), in batches written by the writer thread. */
 export class FilesSink implements ByteSink {
   private handles: fs.FileHandle[] | undefined;
+  private batcher: Batcher | undefined;
   constructor(readonly paths: string[]) {}
 
-  private async open(): Promise<fs.FileHandle[]> {
-    if (!this.handles) {
+  private async open(): Promise<Batcher> {
+    if (!this.handles || !this.batcher) {
       const opened: fs.FileHandle[] = [];
       try {
         for (const p of this.paths) {
@@ -59,18 +61,27 @@ export class FilesSink implements ByteSink {
         await Promise.all(opened.map((h) => h.close().catch(() => {})));
         throw err;
       }
+      const fds = opened.map((h) => h.fd);
       this.handles = opened;
+      this.batcher = new Batcher((buf) => writeToAll(fds, buf));
     }
-    return this.handles;
+    return this.batcher;
   }
 
   async write(chunk: Buffer): Promise<void> {
     try {
-      const hs = await this.open();
-      await Promise.all(hs.map((h) => writeAll(h, chunk)));
+      await (await this.open()).add(chunk);
     } catch (err) {
-      throw localError(err) ?? err;
+      throw localError(this.named(err)) ?? err;
     }
+  }
+
+  /** A write error names the file it came from (the writer knows only descriptors). */
+  private named(err: unknown): unknown {
+    const e = err as NodeJS.ErrnoException & { fd?: number };
+    const at = this.handles?.findIndex((h) => h.fd === e?.fd) ?? -1;
+    if (at >= 0 && !e.path) e.path = this.paths[at];
+    return err;
   }
 
   async reset(): Promise<void> {
@@ -78,7 +89,11 @@ export class FilesSink implements ByteSink {
   }
 
   async end(): Promise<void> {
-    await this.open(); // an empty member or file is still a file
+    try {
+      await (await this.open()).finish(); // an empty member or file is still a file
+    } catch (err) {
+      throw localError(this.named(err)) ?? err;
+    }
     await this.closeAll();
   }
 
@@ -89,17 +104,11 @@ export class FilesSink implements ByteSink {
 
   private async closeAll(): Promise<void> {
     const hs = this.handles ?? [];
+    const b = this.batcher;
     this.handles = undefined;
+    this.batcher = undefined;
+    await b?.settle(); // no write is left in flight on a descriptor about to close
     await Promise.all(hs.map((h) => h.close()));
-  }
-}
-
-/** Writes all of `chunk` at the handle's position (a short write is continued). */
-export async function writeAll(h: fs.FileHandle, chunk: Buffer): Promise<void> {
-  let off = 0;
-  while (off < chunk.length) {
-    const { bytesWritten } = await h.write(chunk, off, chunk.length - off);
-    off += bytesWritten;
   }
 }
 

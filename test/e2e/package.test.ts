@@ -7,11 +7,14 @@
  */
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it, type TestContext } from 'node:test';
 import { dockerHost, requireReal } from '../helpers/daemons.js';
 import { checkFrom, istioFixture, repoRoot, tempEnv } from '../helpers/env.js';
+import { startServer } from '../helpers/http.js';
+import { DEPS, DOCKERFILE_KUBECTL, INIT_HELM_SH, INIT_SH, MAKEFILE, SHA, tarball } from '../helpers/istio14.js';
 
 const pkg = JSON.parse(await fs.readFile(path.join(repoRoot, 'package.json'), 'utf8')) as { version: string };
 const seaBinary = path.join(repoRoot, 'dist', `devenv-${process.platform}-${process.arch}`);
@@ -136,6 +139,38 @@ describe('the single executable (npm run package)', () => {
     const info = await run(seaBinary, ['info', '--json'], { env, cwd: root });
     assert.equal(info.code, 0, info.stderr);
     assert.equal(JSON.parse(info.stdout).devenv, pkg.version);
+  });
+
+  it('fixes what make init downloads: each artifact streams through the writer thread into every place, byte for byte', async (tc) => {
+    if (!(await freshBinary(tc))) return;
+    // over a batch (256 KiB) and not a multiple of one: several batches, and a short last one, for every destination
+    const envoy = Buffer.concat([Buffer.from('#!/bin/sh\necho envoy debug\n'), randomBytes(700_001)]);
+    const kubectl = randomBytes(300_000);
+    const server = await startServer({
+      [`/istio-build/proxy/envoy-debug-${SHA}.tar.gz`]: await tarball(t.dir, 'usr/local/bin/envoy', envoy),
+      [`/istio-build/proxy/envoy-alpha-${SHA}.tar.gz`]: await tarball(t.dir, 'usr/local/bin/envoy', 'release'),
+      '/kubernetes-helm/helm-v2.10.0-linux-amd64.tar.gz': await tarball(t.dir, 'linux-amd64/helm', 'helm'),
+      '/kubernetes-release/release/v1.13.10/bin/linux/amd64/kubectl': kubectl,
+      '/kubernetes-release/release/v1.13.10/bin/linux/amd64/kubectl.sha256': `${createHash('sha256').update(kubectl).digest('hex')}\n`,
+    });
+    try {
+      const cfg = path.join(t.dir, 'sea-fix.json');
+      await fs.writeFile(cfg, JSON.stringify({ prefer: 'mirror', mirrors: { urls: { 'https://storage.googleapis.com/': `${server.url}/` } } }));
+      const gopath = path.join(t.dir, 'sea-fix');
+      const root = await istioFixture(path.join(gopath, 'src', 'istio.io', 'istio'), {
+        files: { 'Makefile.core.mk': MAKEFILE, 'istio.deps': DEPS, 'bin/init.sh': INIT_SH, 'bin/init_helm.sh': INIT_HELM_SH, 'docker/Dockerfile.kubectl': DOCKERFILE_KUBECTL },
+      });
+      const fixEnv = { ...env, GOPATH: gopath, GO111MODULE: 'on', DEVENV_CONFIG: cfg };
+      const r = await run(seaBinary, ['fix', 'envoy-binaries', 'helm', 'kubectl-cache', '--yes', '--json'], { env: fixEnv, cwd: root, timeoutMs: 60_000 });
+      assert.equal(r.code, 0, r.stdout + r.stderr);
+      for (const f of JSON.parse(r.stdout).fixes as { id: string; action: string }[]) assert.equal(f.action, 'fixed', f.id);
+      for (const place of [`out/linux_amd64/debug/envoy-debug-${SHA}`, 'out/linux_amd64/debug/envoy', 'out/linux_amd64/release/envoy', 'bin/envoy']) {
+        assert.ok((await fs.readFile(path.join(gopath, place))).equals(envoy), `${place} holds the debug envoy`);
+      }
+      assert.ok((await fs.readFile(path.join(gopath, 'out/linux_amd64/release/docker_build/docker.kubectl/kubectl'))).equals(kubectl));
+    } finally {
+      await server.close();
+    }
   });
 
   it('--version and version name the node it carries; help <command> works; an unknown command suggests the closest (exit 127)', async (tc) => {

@@ -148,6 +148,34 @@ describe('fix engine', () => {
     assert.equal(runs, 1);
   });
 
+  it("starts from the check pass's result when nothing under the check changed, and looks again when a prerequisite was fixed", async () => {
+    const runs: Record<string, number> = { base: 0, free: 0, upon: 0 };
+    let baseSet = false;
+    const counted = (id: string, r: () => CheckResult) => async () => (runs[id]++, r());
+    const base = check('base', counted('base', () => (baseSet ? ok() : { status: 'fail', summary: 'unset' })), {
+      fix: async () => ({ steps: [actionStep('write', 'set base', async () => void (baseSet = true))] }),
+    });
+    let freeSet = false;
+    const free = check('free', counted('free', () => (freeSet ? ok() : { status: 'fail', summary: 'unset' })), {
+      fix: async () => ({ steps: [actionStep('write', 'set free', async () => void (freeSet = true))] }),
+    });
+    let uponSet = false;
+    const upon = check('upon', counted('upon', () => (uponSet ? ok() : { status: 'fail', summary: 'unset' })), {
+      needs: ['base'],
+      fix: async () => ({ steps: [actionStep('write', 'set upon', async () => void (uponSet = true))] }),
+    });
+    const pass = await runChecks([base, free, upon], ctx, { timeoutMs: 1000 });
+    assert.deepEqual(runs, { base: 1, free: 1, upon: 0 }, "upon is skipped in the pass: its prerequisite fails");
+    const outcomes = await runFixes([base, free, upon], ctx, { timeoutMs: 1000, known: new Map(pass.map((r) => [r.id, r])) });
+    assert.deepEqual(
+      outcomes.map((o) => [o.id, o.action]),
+      [['base', 'fixed'], ['free', 'fixed'], ['upon', 'fixed']],
+    );
+    // base and free: no second look before the fix, one after it; upon: base was fixed, so it is looked at before and after
+    assert.deepEqual(runs, { base: 2, free: 2, upon: 2 });
+    assert.equal(outcomes[2].before.summary, 'unset', "upon's before is a fresh look, not the pass's 'needs base'");
+  });
+
   it('reports the truth when the steps ran but the check still fails', async () => {
     const c = check('liar', async () => ({ status: 'fail', summary: 'still broken' }), {
       fix: async () => ({ steps: [actionStep('other', 'do nothing useful', async () => {})] }),

@@ -4,7 +4,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { after, before, describe, it } from 'node:test';
-import { FilesSink, TarGzMemberSink, type ByteSink } from '../../src/platform/sinks.js';
+import { FilesSink, SinkWriteError, TarGzMemberSink, type ByteSink } from '../../src/platform/sinks.js';
 import { rmrf, tempDir } from '../helpers/env.js';
 import { corruptGzip, tgz } from '../helpers/tgz.js';
 
@@ -36,6 +36,17 @@ describe('sinks: bytes written while they stream', () => {
     await gone.write(Buffer.from('x'));
     await gone.abort();
     await assert.rejects(fs.access(path.join(d, 'c')));
+  });
+
+  it('FilesSink: a full disk (/dev/full) is a SinkWriteError naming ENOSPC, not a bad archive', async () => {
+    const ok = path.join(next(), 'ok');
+    const sink = new FilesSink([ok, '/dev/full']);
+    const failure = (async () => {
+      await feed(sink, randomBytes(1_000_000), 100_000); // several batches: the error shows at a later write or at end()
+      await sink.end();
+    })();
+    await assert.rejects(failure, (err: Error) => err instanceof SinkWriteError && /^cannot write \/dev\/full: ENOSPC/.test(err.message));
+    await sink.reset(); // closes; abort() would remove its paths, and /dev/full is not ours to remove
   });
 
   for (const format of ['gnu', 'ustar', 'pax']) {

@@ -6,7 +6,7 @@
  * destination. A content-addressed cache under $XDG_CACHE_HOME/devenv is
  * shared by every checkout, so the same artifact is downloaded once.
  */
-import { createHash, randomBytes, type Hash } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import type { Agent } from 'node:http';
 import path from 'node:path';
@@ -17,7 +17,7 @@ import { onAbort as subscribeAbort } from './abort.js';
 import { describeFsError, sha256File, sweepLitter } from './files.js';
 import { streamed } from './gc.js';
 import { SinkWriteError, type ByteSink } from './sinks.js';
-import { BATCH_BYTES, Batcher, writeToAll } from './writer.js';
+import { BATCH_BYTES, Batcher, StreamHash, writeToAll } from './writer.js';
 import { candidateUrls, describeRule, forbiddenUpstream, mirrorRule } from './mirrors.js';
 import { proxyFor, proxySettings, type ProxySettings } from './proxy.js';
 import { redactUrl } from './redact.js';
@@ -365,11 +365,12 @@ export function createDownloader(config: Config, cacheDir?: string, dopts: Downl
   /**
    * Streams one URL into every file of `files` and the sink, resuming with
    * Range after an interruption (when the server answers 206) or restarting
-   * (when it answers 200; the sink is reset). Each chunk is hashed and written
-   * everywhere before the next is read, so memory stays flat.
+   * (when it answers 200; the sink is reset). Chunks are collected into
+   * batches; a batch is hashed and written everywhere (by the writer thread)
+   * while the next fills, and no more than that is held, so memory stays flat.
    */
   async function transfer(t: Target, files: string[], sink: SinkState, timeoutMs: number, opts: DownloadOptions): Promise<{ sha256: string; bytes: number }> {
-    let hash: Hash = createHash('sha256');
+    let hash = new StreamHash(); // taken by the writer thread as the batches are written
     let have = 0;
     let lastError = '';
     const max = opts.maxBytes ?? config.download.maxBytes;
@@ -381,7 +382,7 @@ export function createDownloader(config: Config, cacheDir?: string, dopts: Downl
       // (a body that fails before it is read loses what had arrived, and a resume would start too late).
       if (have === 0) await sink.restart();
       const handles: fs.FileHandle[] = [];
-      const out = new Batcher((buf) => deliverChunk(buf, handles, sink));
+      const out = new Batcher((buf) => deliverChunk(buf, handles, sink, hash));
       let idle: NodeJS.Timeout | undefined;
       let ctl: AbortController | undefined;
       try {
@@ -406,7 +407,8 @@ export function createDownloader(config: Config, cacheDir?: string, dopts: Downl
           total = total !== undefined ? total + have : undefined;
         } else if (have > 0) {
           // The server ignored Range: start over (the files are opened for appending: emptied, they fill from 0).
-          hash = createHash('sha256');
+          void hash.digest().catch(() => {}); // forgotten
+          hash = new StreamHash();
           have = 0;
           restart = true;
         }
@@ -421,7 +423,6 @@ export function createDownloader(config: Config, cacheDir?: string, dopts: Downl
               restart = false;
               await Promise.all([sink.restart(), ...handles.map((h) => h.truncate(0))]);
             }
-            hash.update(chunk);
             have += chunk.length;
             if (have > max) throw new TooLarge(`${t.shown} sent more than the ${human(max)} limit (download.maxBytes); the transfer was stopped`);
             await out.add(chunk);
@@ -431,7 +432,7 @@ export function createDownloader(config: Config, cacheDir?: string, dopts: Downl
           }
           await out.finish();
           if (total !== undefined && have < total) throw new Error(`transfer interrupted after ${have} of ${total} bytes`);
-          return { sha256: hash.digest('hex'), bytes: have };
+          return { sha256: await hash.digest(), bytes: have };
         } catch (err) {
           if (opts.signal?.aborted || err instanceof TooLarge || err instanceof WriteFailure || err instanceof SinkFailure) throw err;
           // Network trouble: what was read is written before a retry resumes after it (a failing write is the error then).
@@ -452,12 +453,12 @@ export function createDownloader(config: Config, cacheDir?: string, dopts: Downl
 
   /** Reads a file once: hashes it and hands it to the files and the sink (a cache hit). */
   async function feedFile(file: string, files: string[], sink: SinkState): Promise<{ sha256: string; bytes: number }> {
-    const hash = createHash('sha256');
+    const hash = new StreamHash();
     let bytes = 0;
     await sink.restart();
     const src = await fs.open(file, 'r');
     const handles: fs.FileHandle[] = [];
-    const out = new Batcher((buf) => deliverChunk(buf, handles, sink));
+    const out = new Batcher((buf) => deliverChunk(buf, handles, sink, hash));
     try {
       for (const f of files) handles.push(await fs.open(f, 'w', 0o600));
       const buf = Buffer.allocUnsafeSlow(BATCH_BYTES); // read into again and again: add() copies it
@@ -465,7 +466,6 @@ export function createDownloader(config: Config, cacheDir?: string, dopts: Downl
         const { bytesRead } = await src.read(buf, 0, buf.length, null);
         if (bytesRead === 0) break;
         const chunk = buf.subarray(0, bytesRead);
-        hash.update(chunk);
         bytes += bytesRead;
         await out.add(chunk);
       }
@@ -475,7 +475,7 @@ export function createDownloader(config: Config, cacheDir?: string, dopts: Downl
       await src.close();
       await Promise.all(handles.map((h) => h.close().catch(() => {})));
     }
-    return { sha256: hash.digest('hex'), bytes };
+    return { sha256: await hash.digest(), bytes };
   }
 
   async function place(tmp: string, opts: DownloadOptions): Promise<void> {
@@ -633,11 +633,12 @@ class TooLarge extends Error {}
 class WriteFailure extends DevenvError {}
 
 /** One batch to every file and the sink; a sink's verdict and a write error are told apart from network trouble. */
-async function deliverChunk(buf: Buffer, handles: fs.FileHandle[], sink: SinkState): Promise<void> {
+async function deliverChunk(buf: Buffer, handles: fs.FileHandle[], sink: SinkState, hash: StreamHash): Promise<void> {
   await Promise.all([
     writeToAll(
       handles.map((h) => h.fd),
       buf,
+      hash,
     ).catch((err: unknown) => {
       throw new WriteFailure(`cannot write the download: ${describeFsError(err)}`, { cause: err });
     }),

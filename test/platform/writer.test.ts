@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
-import { BATCH_BYTES, Batcher, sharedBuffer, writeToAll } from '../../src/platform/writer.js';
+import { BATCH_BYTES, Batcher, StreamHash, sharedBuffer, writeToAll } from '../../src/platform/writer.js';
 import { rmrf, tempDir } from '../helpers/env.js';
 
 const run = promisify(execFile);
@@ -34,6 +34,29 @@ describe('writer: file writes on the writer thread', () => {
     await Promise.all(handles.map((h) => h.close()));
     const want = Buffer.concat(parts);
     for (const n of names) assert.ok((await fs.readFile(n)).equals(want), `${n} holds every part in order`);
+  });
+
+  it('StreamHash: the sha256 of what was written with it, batch by batch, with or without files; two streams at once stay apart', async () => {
+    const file = path.join(dir, 'hashed');
+    const h = await fs.open(file, 'w');
+    const [a, b] = [new StreamHash(), new StreamHash()];
+    const partsA = [randomBytes(BATCH_BYTES), randomBytes(12_345), randomBytes(BATCH_BYTES + 1)];
+    const partsB = [randomBytes(99), randomBytes(BATCH_BYTES)];
+    const shared = (p: Buffer) => {
+      const s = sharedBuffer(p.length);
+      p.copy(s);
+      return s;
+    };
+    await Promise.all([
+      ...partsA.map((p) => writeToAll([h.fd], shared(p), a)),
+      ...partsB.map((p) => writeToAll([], p, b)), // no file: hashed only
+    ]);
+    const sha = (parts: Buffer[]) => createHash('sha256').update(Buffer.concat(parts)).digest('hex');
+    assert.equal(await a.digest(), sha(partsA));
+    assert.equal(await b.digest(), sha(partsB));
+    assert.equal(await new StreamHash().digest(), sha([]), 'nothing written: the hash of nothing');
+    await h.close();
+    assert.ok((await fs.readFile(file)).equals(Buffer.concat(partsA)));
   });
 
   it('a failing write rejects with the system error (ENOSPC on /dev/full), and the next write still works', async () => {

@@ -417,8 +417,7 @@ export function createDownloader(config: Config, cacheDir?: string, dopts: Downl
         idle = setTimeout(() => abort.abort(), config.download.timeoutMs);
         try {
           for await (const chunk of res.body as AsyncIterable<Buffer>) {
-            clearTimeout(idle);
-            idle = setTimeout(() => abort.abort(), config.download.timeoutMs);
+            idle.refresh(); // the same timer, restarted: nothing allocated per chunk
             if (restart) {
               restart = false;
               await Promise.all([sink.restart(), ...handles.map((h) => h.truncate(0))]);

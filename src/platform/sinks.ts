@@ -266,7 +266,7 @@ export class TarGzMemberSink implements ByteSink {
   private start(): Gunzip {
     if (this.gz) return this.gz;
     // 128 KiB pieces: few thread-pool round trips, little memory per stream (several run at once)
-    const gz = createGunzip({ chunkSize: 128 * 1024 });
+    const gz = createGunzip({ chunkSize: 256 * 1024 });
     const reader = new TarReader(this.member.replace(/^\.\//, ''), this.files);
     this.gz = gz;
     this.reader = reader;

@@ -493,18 +493,15 @@ export function createDownloader(config: Config, cacheDir?: string, dopts: Downl
     else if (config.checksums[opts.url]) [expected, verified] = [config.checksums[opts.url].toLowerCase(), 'pinned'];
     // Recorded by an earlier download: verify against that, with no network (first-use records stay "recorded").
     else if (record) [expected, verified] = [record.sha256, record.verified === 'first-use' ? 'recorded' : record.verified];
-    else {
-      let published: string | undefined;
-      if (opts.publishedChecksum && !offline) {
-        try {
-          const r = await fetchText(`${opts.url}.sha256`, { signal: opts.signal, headers: opts.headers, authHeaders: opts.authHeaders, maxBytes: CHECKSUM_MAX_BYTES });
-          published = parseChecksumFile(r.text);
-        } catch (err) {
-          if (opts.signal?.aborted) throw err;
-        }
-      }
-      if (published) [expected, verified] = [published, 'published'];
-      else verified = 'first-use';
+    else verified = 'first-use';
+    // A checksum published beside the artifact is asked for while the artifact itself downloads (one round
+    // trip less before the first byte); it is what the bytes are checked against once they are all here.
+    let published: Promise<string | undefined> | undefined;
+    if (!expected && opts.publishedChecksum && !offline) {
+      published = fetchText(`${opts.url}.sha256`, { signal: opts.signal, headers: opts.headers, authHeaders: opts.authHeaders, maxBytes: CHECKSUM_MAX_BYTES }).then(
+        (r) => parseChecksumFile(r.text),
+        () => undefined, // none published (or unreachable): first use
+      );
     }
 
     let tmp: string | undefined;
@@ -552,6 +549,9 @@ export function createDownloader(config: Config, cacheDir?: string, dopts: Downl
         const t = targetFor(u, opts.url, config, opts.authHeaders);
         try {
           const got = await transfer(t, files, sink, firstTimeout(i, urls.length), opts);
+          const sum = await published;
+          if (opts.signal?.aborted) throw new Error('aborted');
+          if (sum) [expected, verified] = [sum, 'published'];
           if (expected && got.sha256 !== expected) {
             const recover =
               verified === 'recorded'

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { defaultConfig, type Config } from '../../src/platform/config.js';
@@ -89,6 +91,32 @@ describe('downloader', () => {
     const t0 = Date.now();
     await assert.rejects(d.download({ url: `${UP}f.bin`, dest }), /t\d+\/f\.bin: no response within 0s/);
     assert.ok(Date.now() - t0 < 5000);
+  });
+
+  it('asks for the published .sha256 while the artifact downloads, not before it', async () => {
+    // This .sha256 answers only once the artifact has been asked for: fetched one after the other,
+    // the checksum request would wait out its timeout and the download would end up "first-use".
+    let artifactAsked: () => void = () => {};
+    const asked = new Promise<void>((r) => (artifactAsked = r));
+    const srv = http.createServer((req, res) => {
+      if (req.url === '/c.bin') {
+        artifactAsked();
+        res.end(body);
+      } else if (req.url === '/c.bin.sha256') void asked.then(() => res.end(`${sha(body)}  c.bin\n`));
+      else res.writeHead(404).end();
+    });
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+    try {
+      const config: Config = { ...defaultConfig(), prefer: 'mirror', mirrors: { urls: { [UP]: `http://127.0.0.1:${(srv.address() as AddressInfo).port}/` }, images: {} } };
+      config.download = { ...config.download, retries: 0, timeoutMs: 3000 };
+      const d = createDownloader(config, path.join(dir, 'concurrent-sum', 'cache'));
+      const r = await d.download({ url: `${UP}c.bin`, dest: path.join(dir, 'concurrent-sum', 'c.bin'), publishedChecksum: true });
+      assert.equal(r.verified, 'published');
+      assert.equal(r.sha256, sha(body));
+    } finally {
+      srv.closeAllConnections();
+      await new Promise((r) => srv.close(r));
+    }
   });
 
   it('verifies against a published .sha256 and refuses a mismatch with it', async () => {

@@ -277,6 +277,8 @@ export interface FixOutcome {
   crashed?: boolean;
   /** Not run because the person pressed Ctrl-C at a question. */
   interrupted?: boolean;
+  /** From the moment this fix could start (its prerequisites done) to its outcome: the look before, the plan, the steps and the re-check. */
+  durationMs?: number;
   /**
    * The one verdict every reporter and the exit code use: true only when the
    * check is ok afterwards (or, in a dry run, when its plan is ready; or it does not apply here).
@@ -343,7 +345,9 @@ export async function runFixes(checks: readonly Check[], ctx: Context, opts: Fix
     const p = (async (): Promise<FixOutcome> => {
       const needs = opts.revert ? [] : (check.needs ?? []).filter((n) => byId.has(n));
       const needOutcomes = await Promise.all(needs.map((n) => fixOne(byId.get(n)!)));
+      const started = performance.now();
       const done = (o: FixOutcome) => {
+        o.durationMs = Math.round(performance.now() - started);
         opts.onEvent?.({ type: 'fix-end', check, outcome: o });
         return o;
       };

@@ -68,6 +68,7 @@ describe('devenv fix (end to end)', () => {
     assert.ok(f.steps.length > 0);
     for (const s of f.steps) assert.equal(typeof s.describe, 'string');
     assert.equal(f.before.status, 'fail');
+    assert.equal(typeof f.durationMs, 'number', 'each fix says how long it took');
     assert.deepEqual(await listing(t.dir), before, 'dry run changed files');
     await server.close();
   });

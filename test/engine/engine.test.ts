@@ -176,6 +176,16 @@ describe('fix engine', () => {
     assert.equal(outcomes[2].before.summary, 'unset', "upon's before is a fresh look, not the pass's 'needs base'");
   });
 
+  it('each outcome says how long its fix took, steps included', async () => {
+    let set = false;
+    const c = check('slow', async () => (set ? ok() : { status: 'fail', summary: 'unset' }), {
+      fix: async () => ({ steps: [actionStep('write', 'set it, slowly', async () => void (await sleep(60), (set = true)))] }),
+    });
+    const [o] = await runFixes([c], ctx, { timeoutMs: 1000 });
+    assert.equal(o.action, 'fixed');
+    assert.ok(typeof o.durationMs === 'number' && o.durationMs >= 55, `durationMs ${o.durationMs} covers the 60 ms step`);
+  });
+
   it('reports the truth when the steps ran but the check still fails', async () => {
     const c = check('liar', async () => ({ status: 'fail', summary: 'still broken' }), {
       fix: async () => ({ steps: [actionStep('other', 'do nothing useful', async () => {})] }),

@@ -79,6 +79,7 @@ export function jsonReporter(out: Output): Reporter {
           })),
           before: checkJson(byId.get(o.id), o.before),
           after: o.after ? checkJson(byId.get(o.id), o.after) : null,
+          durationMs: o.durationMs ?? null,
         })),
         interrupted: Boolean(opts.interrupted),
         summary: fixSummaryJson(outcomes),

@@ -265,7 +265,7 @@ export class TarGzMemberSink implements ByteSink {
 
   private start(): Gunzip {
     if (this.gz) return this.gz;
-    // 128 KiB pieces: few thread-pool round trips, little memory per stream (several run at once)
+    // 256 KiB pieces, a batch's worth: one thread-pool round trip per batch (the pool's wake-ups cost the main thread, issue 14)
     const gz = createGunzip({ chunkSize: 256 * 1024 });
     const reader = new TarReader(this.member.replace(/^\.\//, ''), this.files);
     this.gz = gz;

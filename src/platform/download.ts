@@ -382,7 +382,7 @@ export function createDownloader(config: Config, cacheDir?: string, dopts: Downl
       // (a body that fails before it is read loses what had arrived, and a resume would start too late).
       if (have === 0) await sink.restart();
       const handles: fs.FileHandle[] = [];
-      const out = new Batcher((buf) => deliverChunk(buf, handles, sink, hash));
+      const out = new Batcher((buf) => deliverChunk(buf, handles, files, sink, hash));
       let idle: NodeJS.Timeout | undefined;
       let ctl: AbortController | undefined;
       try {
@@ -457,7 +457,7 @@ export function createDownloader(config: Config, cacheDir?: string, dopts: Downl
     await sink.restart();
     const src = await fs.open(file, 'r');
     const handles: fs.FileHandle[] = [];
-    const out = new Batcher((buf) => deliverChunk(buf, handles, sink, hash));
+    const out = new Batcher((buf) => deliverChunk(buf, handles, files, sink, hash));
     try {
       for (const f of files) handles.push(await fs.open(f, 'w', 0o600));
       const buf = Buffer.allocUnsafeSlow(BATCH_BYTES); // read into again and again: add() copies it
@@ -632,14 +632,16 @@ class TooLarge extends Error {}
 class WriteFailure extends DevenvError {}
 
 /** One batch to every file and the sink; a sink's verdict and a write error are told apart from network trouble. */
-async function deliverChunk(buf: Buffer, handles: fs.FileHandle[], sink: SinkState, hash: StreamHash): Promise<void> {
+async function deliverChunk(buf: Buffer, handles: fs.FileHandle[], files: readonly string[], sink: SinkState, hash: StreamHash): Promise<void> {
   await Promise.all([
     writeToAll(
       handles.map((h) => h.fd),
       buf,
       hash,
     ).catch((err: unknown) => {
-      throw new WriteFailure(`cannot write the download: ${describeFsError(err)}`, { cause: err });
+      // which file names the filesystem that is full or read-only (the cache's may not be the checkout's)
+      const at = handles.findIndex((h) => h.fd === (err as { fd?: number } | undefined)?.fd);
+      throw new WriteFailure(`cannot write ${at >= 0 ? files[at] : 'the download'}: ${describeFsError(err)}`, { cause: err });
     }),
     sink.write(buf).catch((err: unknown) => {
       if (err instanceof SinkWriteError) throw new WriteFailure(err.message, { cause: err });

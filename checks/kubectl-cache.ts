@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type { CheckResult, FixPlan, FixStep } from '../src/engine/check.js';
 import type { IstioContext as Context } from '../src/istio/project.js';
-import { copyAtomic, fileError, isAbsent, isExecutableFile, makeWorkDir, moveAtomic, sha256File, writeAtomic } from '../src/platform/files.js';
+import { copyAtomic, fileError, isAbsent, isExecutableFile, makeWorkDir, moveAtomic, notAProgram, sha256File, writeAtomic } from '../src/platform/files.js';
 import { DevenvError } from '../src/platform/errors.js';
 import { progressLogger } from '../src/platform/download.js';
 import { describeUrl } from '../src/platform/mirrors.js';
@@ -146,8 +146,15 @@ export const kubectlCache = {
             const tmp = path.join(work, 'kubectl');
             const got = await c.download({ url, dest: tmp, mode: 0o755, publishedChecksum: true, onProgress: progressLogger(c.log, 'kubectl') });
             c.log(`kubectl: ${got.fromCache ? 'from the cache' : `from ${got.urlUsed}`}, sha256 ${got.verified}`);
-            // A first-use sha256 is recorded only once the binary ran.
-            const runs = (await c.exec(tmp, ['version', '--client'], { timeoutMs: 10_000, cwd: '/' })).ok;
+            // Not a program (an error page, a wrong file): never run (execvp would hand it to sh), never kept.
+            const odd = await notAProgram(tmp);
+            if (odd) {
+              throw new DevenvError(`what ${got.urlUsed} sent for kubectl is not a program (${odd}); it was not run and not kept`, {
+                suggestions: [`Check what ${url} (or its mirror) serves, e.g. with: curl -fsSL ${url} | head -c 64 | od -c`],
+              });
+            }
+            // A first-use sha256 is recorded only once the binary ran; it runs in the throwaway work dir.
+            const runs = (await c.exec(tmp, ['version', '--client'], { timeoutMs: 10_000, cwd: work })).ok;
             await moveAtomic(tmp, s.dest, 0o755);
             if (runs) await got.confirm();
           } finally {

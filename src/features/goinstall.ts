@@ -10,7 +10,7 @@ import path from 'node:path';
 import type { Context } from '../engine/context.js';
 import { progressLogger } from '../platform/download.js';
 import { DevenvError } from '../platform/errors.js';
-import { describeFsError, sweepLitter } from '../platform/files.js';
+import { describeFsError, notAProgram, sweepLitter } from '../platform/files.js';
 import { TarTreeSink } from '../platform/sinks.js';
 import { goRoot, toolchainsDir } from './toolchains.js';
 import { compareGoVersions, parseGoVersion } from '../platform/versions.js';
@@ -146,7 +146,9 @@ export async function installGo(ctx: Context, release: GoRelease, file: GoFile):
       throw err;
     }
     const extracted = path.join(out, 'go');
-    const r = await ctx.exec(path.join(extracted, 'bin', 'go'), ['version'], { env: { ...ctx.env, GOROOT: extracted, GOTOOLCHAIN: 'local' }, cwd: '/' });
+    const odd = await notAProgram(path.join(extracted, 'bin', 'go')).catch(() => 'it is missing');
+    if (odd) throw new DevenvError(`${file.filename} has no runnable go/bin/go (${odd}); it was not run and not installed`);
+    const r = await ctx.exec(path.join(extracted, 'bin', 'go'), ['version'], { env: { ...ctx.env, GOROOT: extracted, GOTOOLCHAIN: 'local' }, cwd: tmp });
     if (!r.ok || !r.stdout.includes(`go${version}`)) {
       throw new DevenvError(`the extracted Go does not run as go${version}: ${(r.stderr || r.stdout).trim().split('\n')[0] ?? `exit ${r.exitCode}`}`);
     }

@@ -24,6 +24,31 @@ export async function isExecutableFile(p: string): Promise<boolean> {
   }
 }
 
+/** The first bytes of programs the kernel runs by itself: ELF, Mach-O (both byte orders, 32/64-bit, universal), and `#!` scripts. */
+const PROGRAM_MAGIC = [[0x7f, 0x45, 0x4c, 0x46], [0xfe, 0xed, 0xfa, 0xce], [0xfe, 0xed, 0xfa, 0xcf], [0xce, 0xfa, 0xed, 0xfe], [0xcf, 0xfa, 0xed, 0xfe], [0xca, 0xfe, 0xba, 0xbe], [0x23, 0x21]];
+
+/**
+ * Undefined when `p` is a program the kernel runs by itself; otherwise what it
+ * starts with, for a message. A downloaded file is checked with this before it
+ * is run: anything else (an HTML error page, a truncated or wrong file) would
+ * not fail to start, because execvp(3) hands a file the kernel refuses to /bin/sh,
+ * which runs its bytes as shell commands.
+ */
+export async function notAProgram(p: string): Promise<string | undefined> {
+  const h = await fs.open(p, 'r');
+  let head: Buffer;
+  try {
+    const buf = Buffer.alloc(16);
+    head = buf.subarray(0, (await h.read(buf, 0, buf.length, 0)).bytesRead);
+  } finally {
+    await h.close();
+  }
+  if (PROGRAM_MAGIC.some((m) => m.every((b, i) => head[i] === b))) return undefined;
+  if (head.length === 0) return 'it is empty';
+  const shown = [...head].map((b) => (b >= 0x20 && b < 0x7f && b !== 0x5c && b !== 0x22 ? String.fromCharCode(b) : b === 0x22 ? '\\"' : `\\x${b.toString(16).padStart(2, '0')}`)).join('');
+  return `it starts with "${shown}"`;
+}
+
 /**
  * The sha256 of a file, read in 1 MiB pieces into one buffer: no garbage
  * however large the file (a stream would hand over a fresh chunk per read).

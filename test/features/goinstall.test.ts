@@ -178,4 +178,22 @@ describe('go-version fix: installing Go from a loopback download index', () => {
     assert.match(o.message ?? '', new RegExp(`cannot extract go${version!.replace(/\./g, '\\.')}\\.linux-${arch}\\.tar\\.gz: `));
     assert.deepEqual(await leftovers(toolchains), []);
   });
+
+  it('a tarball whose go/bin/go is not a program (shell text with no #!) is never run: a clear error; nothing installed', async (tc) => {
+    if (!requireReal(tc, 'go on PATH', goBin)) return;
+    const src = path.join(t.dir, 'not-a-program');
+    await fs.mkdir(path.join(src, 'go', 'bin'), { recursive: true });
+    // run through execvp's /bin/sh fallback, this would leave a mark in the temp home
+    await fs.writeFile(path.join(src, 'go', 'bin', 'go'), 'touch "$HOME/go-ran"\n', { mode: 0o755 });
+    const tgz = path.join(t.dir, 'not-a-program.tar.gz');
+    execFileSync('tar', ['-C', src, '-czf', tgz, 'go']);
+    serve({ body: await fs.readFile(tgz) });
+    const { root, env, toolchains } = await setup('not-a-program');
+    const ctx = await testContext({ env, dir: root });
+    const [o] = await runFixes([goVersion], ctx, { timeoutMs: 60_000, yes: true });
+    assert.equal(o.action, 'failed');
+    assert.match(o.message ?? '', /has no runnable go\/bin\/go \(it starts with "touch \\"\$HOME\/go-"\); it was not run and not installed/);
+    await assert.rejects(fs.access(path.join(t.env.HOME!, 'go-ran')), 'the bytes were run as a shell script');
+    assert.deepEqual(await leftovers(toolchains), []);
+  });
 });

@@ -84,6 +84,26 @@ describe('prefetching what make init downloads (1.4-era checkout, loopback mirro
     assert.ok(await fs.access(path.join(gopath, `out/linux_amd64/debug/envoy-debug-${SHA}`)).then(() => true));
   });
 
+  it('a "kubectl" that is not a program (shell text with no #!, an error page) is never run, never kept, and the fix says what came', async () => {
+    // execvp(3) hands a file the kernel refuses to /bin/sh: run, these bytes would create $HOME/kubectl-ran
+    const text = Buffer.from('touch "$HOME/kubectl-ran"\n');
+    const url = '/kubernetes-release/release/v1.13.11/bin/linux/amd64/kubectl';
+    server.routes.set(url, { body: text });
+    server.routes.set(`${url}.sha256`, { body: `${sha(text)}\n` });
+    const { root, env, gopath } = await checkout('not-a-program');
+    const dockerfile = path.join(root, 'docker/Dockerfile.kubectl');
+    const original = DOCKERFILE_KUBECTL.replace('v1.13.10', 'v1.13.11');
+    await fs.writeFile(dockerfile, original);
+    const r = await runCli(['fix', 'kubectl-cache', '--yes', '--json', '--dir', root], { env, timeoutMs: 60_000 });
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    const [f] = JSON.parse(r.stdout).fixes as { action: string; message: string }[];
+    assert.equal(f.action, 'failed');
+    assert.match(f.message, /for kubectl is not a program \(it starts with "touch \\"\$HOME\/kub"\); it was not run and not kept/);
+    await assert.rejects(fs.access(path.join(t.env.HOME!, 'kubectl-ran')), 'the bytes were run as a shell script');
+    await assert.rejects(fs.access(path.join(gopath, 'out/linux_amd64/release/docker_build/docker.kubectl/kubectl')), 'kept in the build context');
+    assert.equal(await fs.readFile(dockerfile, 'utf8'), original, 'the Dockerfile was edited for a kubectl that is not there');
+  });
+
   it('after the fix, the init scripts run with the mirror stopped, doctor says ok; a second checkout comes from the cache; revert restores the Dockerfile', async () => {
     const { root, env, gopath } = await checkout('one');
     const bare = await checkout('bare');
@@ -152,25 +172,5 @@ describe('prefetching what make init downloads (1.4-era checkout, loopback mirro
     const rev2 = await runCli(['fix', '--revert', 'kubectl-cache', '--json', '--dir', two.root], { env: two.env });
     assert.equal(JSON.parse(rev2.stdout).fixes[0].action, 'reverted', rev2.stdout);
     assert.equal(await fs.readFile(f2, 'utf8'), DOCKERFILE_KUBECTL + 'LABEL mine=1\n');
-  });
-
-  it('a "kubectl" that is not a program (shell text with no #!, an error page) is never run, never kept, and the fix says what came', async () => {
-    // execvp(3) hands a file the kernel refuses to /bin/sh: run, these bytes would create $HOME/kubectl-ran
-    const text = Buffer.from('touch "$HOME/kubectl-ran"\n');
-    const url = '/kubernetes-release/release/v1.13.11/bin/linux/amd64/kubectl';
-    server.routes.set(url, { body: text });
-    server.routes.set(`${url}.sha256`, { body: `${sha(text)}\n` });
-    const { root, env, gopath } = await checkout('not-a-program');
-    const dockerfile = path.join(root, 'docker/Dockerfile.kubectl');
-    const original = DOCKERFILE_KUBECTL.replace('v1.13.10', 'v1.13.11');
-    await fs.writeFile(dockerfile, original);
-    const r = await runCli(['fix', 'kubectl-cache', '--yes', '--json', '--dir', root], { env, timeoutMs: 60_000 });
-    assert.equal(r.code, 1, r.stdout + r.stderr);
-    const [f] = JSON.parse(r.stdout).fixes as { action: string; message: string }[];
-    assert.equal(f.action, 'failed');
-    assert.match(f.message, /for kubectl is not a program \(it starts with "touch \\"\$HOME\/kub"\); it was not run and not kept/);
-    await assert.rejects(fs.access(path.join(t.env.HOME!, 'kubectl-ran')), 'the bytes were run as a shell script');
-    await assert.rejects(fs.access(path.join(gopath, 'out/linux_amd64/release/docker_build/docker.kubectl/kubectl')), 'kept in the build context');
-    assert.equal(await fs.readFile(dockerfile, 'utf8'), original, 'the Dockerfile was edited for a kubectl that is not there');
   });
 });

@@ -9,6 +9,7 @@ import { runFixes, runOneCheck } from '../../src/engine/engine.js';
 import { checkFrom, runCli, tempEnv, testContext } from '../helpers/env.js';
 import { requireReal } from '../helpers/daemons.js';
 import { startServer, type TestServer } from '../helpers/http.js';
+import { buildFpmGem } from '../helpers/fpmgem.js';
 
 async function serveDir(dir: string): Promise<TestServer> {
   const routes: Record<string, Buffer> = {};
@@ -40,18 +41,11 @@ describe('ruby and fpm with a local gem source', () => {
     t = await tempEnv();
     if (!gem) return;
     // A small gem named fpm, built and indexed here, served on loopback.
-    const src = path.join(t.dir, 'gemsrc');
-    await fs.mkdir(path.join(src, 'bin'), { recursive: true });
-    await fs.writeFile(path.join(src, 'bin', 'fpm'), "#!/usr/bin/env ruby\nputs '1.11.0-devenv-test'\n", { mode: 0o755 });
-    await fs.writeFile(
-      path.join(src, 'fpm.gemspec'),
-      "Gem::Specification.new do |s|\n s.name = 'fpm'\n s.version = '1.11.0'\n s.summary = 'test double of fpm'\n s.authors = ['devenv']\n s.license = 'MIT'\n s.files = ['bin/fpm']\n s.bindir = 'bin'\n s.executables = ['fpm']\nend\n",
-    );
+    const gemFile = await buildFpmGem(path.join(t.dir, 'gemsrc'), t.env.HOME);
     const env = { ...process.env, HOME: t.env.HOME };
-    execFileSync('gem', ['build', 'fpm.gemspec'], { cwd: src, env, stdio: 'ignore' });
     const repo = path.join(t.dir, 'gemrepo');
     await fs.mkdir(path.join(repo, 'gems'), { recursive: true });
-    await fs.copyFile(path.join(src, 'fpm-1.11.0.gem'), path.join(repo, 'gems', 'fpm-1.11.0.gem'));
+    await fs.copyFile(gemFile, path.join(repo, 'gems', 'fpm-1.11.0.gem'));
     execFileSync('gem', ['generate_index', '--directory', repo], { env, stdio: 'ignore' });
     server = await serveDir(repo);
   });

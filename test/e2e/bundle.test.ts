@@ -18,6 +18,7 @@ import { after, before, describe, it } from 'node:test';
 import { runCli, runCliAs, tempEnv } from '../helpers/env.js';
 import { docker, dockerHost, importTinyImage, registryAddr, requireReal } from '../helpers/daemons.js';
 import { startServer, type TestServer } from '../helpers/http.js';
+import { buildFpmGem } from '../helpers/fpmgem.js';
 import { KUBECTL_URL, PROXY_SHA, bundleCheckout, goTarball, helloProxy, upstreamRoutes } from '../helpers/bundlefixture.js';
 
 const arch = process.arch === 'arm64' ? 'arm64' : 'amd64';
@@ -68,16 +69,8 @@ describe('air gap: bundle create on a connected machine, bundle load + fix + mak
     const goBin = await fs.realpath(which('go')!);
     const routes = await upstreamRoutes(t.dir, { version: goVersion, arch, tarball: await goTarball(t.dir, goBin, goVersion) });
     server = await startServer(routes);
-    // A small gem named fpm (as test/checks/fpm.test.ts builds): the offline machine installs it before it goes offline.
-    const gemSrc = path.join(t.dir, 'gemsrc');
-    await fs.mkdir(path.join(gemSrc, 'bin'), { recursive: true });
-    await fs.writeFile(path.join(gemSrc, 'bin', 'fpm'), "#!/usr/bin/env ruby\nputs '1.11.0-devenv-test'\n", { mode: 0o755 });
-    await fs.writeFile(
-      path.join(gemSrc, 'fpm.gemspec'),
-      "Gem::Specification.new do |s|\n s.name = 'fpm'\n s.version = '1.11.0'\n s.summary = 'test double of fpm'\n s.authors = ['devenv']\n s.license = 'MIT'\n s.files = ['bin/fpm']\n s.bindir = 'bin'\n s.executables = ['fpm']\nend\n",
-    );
-    execFileSync('gem', ['build', 'fpm.gemspec'], { cwd: gemSrc, env: { ...process.env, HOME: t.env.HOME }, stdio: 'ignore' });
-    fpmGem = path.join(gemSrc, 'fpm-1.11.0.gem');
+    // A small gem named fpm: the offline machine installs it before it goes offline.
+    fpmGem = await buildFpmGem(path.join(t.dir, 'gemsrc'), t.env.HOME);
   });
   after(async () => {
     await server?.close();

@@ -5,7 +5,7 @@ import { artifactFailure, artifactState, placeStep, unverifiedUpstream } from '.
 import { initPlan, type InitPlan } from '../src/istio/init.js';
 
 
-/** The Envoy part of bin/init.sh: release, debug (where its branch is taken), centos (1.8–1.16), and the copies after them. */
+/** The Envoy part of bin/init.sh: release, debug (where its branch is taken), centos (1.8–1.18), and the copies after them. */
 async function envoyPart(ctx: Context): Promise<(InitPlan & { envoy: InitPlan['fetches'] }) | undefined> {
   const plan = await initPlan(ctx);
   if (!plan) return undefined;
@@ -18,7 +18,7 @@ export const envoyBinaries = {
   title: 'Envoy binaries (make init)',
   category: 'artifacts',
   description:
-    'Every Envoy file bin/init.sh leaves is in place, read from the checkout: envoy-<SHA> (release), envoy-debug-<SHA> (always on ≤1.4, only with DEBUG_IMAGE from 1.5), envoy-centos-<SHA> (1.8–1.16), with the `envoy` copies beside them (1.3+), $ISTIO_OUT/envoy and, on 1.1–1.4, $ISTIO_BIN/envoy — each identical to the file init.sh copies there (on 1.1–1.4 $ISTIO_OUT/envoy is the debug build). The URL carries `-<TARGET_ARCH>` for non-amd64 targets from 1.16.',
+    'Every Envoy file bin/init.sh leaves is in place, read from the checkout: envoy-<SHA> (release), envoy-debug-<SHA> (always on ≤1.4, only with DEBUG_IMAGE from 1.5), envoy-centos-<SHA> (1.8–1.18), with the `envoy` copies beside them (1.3+), $ISTIO_OUT/envoy and, on 1.1–1.4, $ISTIO_BIN/envoy — each identical to the file init.sh copies there (on 1.1–1.4 $ISTIO_OUT/envoy is the debug build). The URL carries `-<TARGET_ARCH>` for non-amd64 targets from 1.16.',
   fixDescription:
     'Downloads only the missing Envoy tarballs from the URLs bin/init.sh would use (ISTIO_ENVOY_BASE_URL / *_URL overrides and mirrors.urls applied, AUTH_HEADER sent to the upstream host only), concurrently, extracts usr/local/bin/envoy while each downloads into every path init.sh leaves it at (separate files, never links), and places them once verified, as init.sh\'s own order leaves them. An s3:// base URL needs a mirrors.urls rule to an HTTP(S) mirror.',
   appliesTo: async (ctx) => (!ctx.root ? 'not in an Istio checkout' : (await envoyPart(ctx)) ? true : 'no PROXY_REPO_SHA in istio.deps, or bin/init.sh downloads no Envoy'),

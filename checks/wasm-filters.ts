@@ -15,9 +15,9 @@ export const wasmFilters = {
   title: 'wasm filters (make init)',
   category: 'artifacts',
   description:
-    'On the lines whose bin/init.sh fetches them (1.5–1.16): {stats,metadata_exchange}-<SHA>.wasm (and .compiled.wasm from 1.7) from ISTIO_ENVOY_BASE_URL are in the Envoy release dir, with the copies init.sh makes (stats-filter.wasm, metadata-exchange-filter.wasm, …). init.sh skips a filter whose <plugin>-<SHA>.wasm exists and then makes no copy, so both must be there.',
+    'On the lines whose bin/init.sh fetches them (1.5–1.17): {stats,metadata_exchange}-<SHA>.wasm (and .compiled.wasm from 1.7) from ISTIO_ENVOY_BASE_URL are in the Envoy release dir, with the copies init.sh makes (stats-filter.wasm, metadata-exchange-filter.wasm, …). init.sh skips a filter whose <plugin>-<SHA>.wasm exists and then makes no copy, so both must be there.',
   fixDescription: 'Downloads only the missing filters (mirrors.urls applied, AUTH_HEADER to the upstream host only), verifies them and places each under both names.',
-  appliesTo: async (ctx) => (!ctx.root ? 'not in an Istio checkout' : (await wasmPart(ctx)) ? true : 'bin/init.sh of this line fetches no wasm filters (only 1.5–1.16 do)'),
+  appliesTo: async (ctx) => (!ctx.root ? 'not in an Istio checkout' : (await wasmPart(ctx)) ? true : 'bin/init.sh of this line fetches no wasm filters (only 1.5–1.17 do)'),
   async run(ctx): Promise<CheckResult> {
     const plan = (await wasmPart(ctx))!;
     const st = await artifactState(ctx, plan.wasm, [], false);

@@ -8,9 +8,9 @@ export const ztunnel = {
   title: 'ztunnel (make init)',
   category: 'artifacts',
   description:
-    'On 1.20+ (`init:` depends on init-ztunnel-rs, which runs bin/build_ztunnel.sh every time): ztunnel-<ZTUNNEL_REPO_SHA> (from istio.deps) is at out/linux_<arch>/release/, with the copies the script makes after downloading it: release/ztunnel and out/linux_<arch>/ztunnel. The script skips the download, and both copies, when release/ztunnel-<SHA> exists, so all three must be there.',
+    'On 1.18+ (`init:` depends on init-ztunnel-rs, which runs bin/build_ztunnel.sh every time): ztunnel-<ZTUNNEL_REPO_SHA> (from istio.deps) is at out/linux_<arch>/release/, with the copies the script makes after downloading it: release/ztunnel and out/linux_<arch>/ztunnel. The script skips the download, and both copies, when release/ztunnel-<SHA> exists, so all three must be there.',
   fixDescription: 'Downloads ztunnel-<SHA>-<TARGET_ARCH> from ISTIO_ZTUNNEL_BASE_URL (mirrors.urls applied), verifies it and places it at all three paths.',
-  appliesTo: async (ctx) => (!ctx.root ? 'not in an Istio checkout' : (await ztunnelPlan(ctx)) ? true : 'make init of this line builds no ztunnel (1.20+ only)'),
+  appliesTo: async (ctx) => (!ctx.root ? 'not in an Istio checkout' : (await ztunnelPlan(ctx)) ? true : 'make init of this line builds no ztunnel (1.18+ only)'),
   async run(ctx): Promise<CheckResult> {
     const plan = (await ztunnelPlan(ctx))!;
     const st = await artifactState(ctx, plan.fetches);

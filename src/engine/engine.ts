@@ -300,8 +300,8 @@ export interface FixOptions extends RunOptions {
   revert?: boolean;
   /**
    * Results of the check pass that chose these fixes, moments ago: a check
-   * whose prerequisites were all already ok (nothing was changed under it)
-   * starts its fix from that result instead of running again.
+   * whose prerequisites were ok in that pass and still are (nothing was
+   * changed under it) starts its fix from that result instead of running again.
    */
   known?: ReadonlyMap<string, TimedResult>;
 }
@@ -366,7 +366,9 @@ export async function runFixes(checks: readonly Check[], ctx: Context, opts: Fix
         const before: TimedResult = { id: check.id, status: 'skip', summary: `needs ${waiting.join(', ')}`, durationMs: 0 };
         return done({ id: check.id, action: 'planned', before, ok: true, message: `planned after ${waiting.join(', ')} is fixed` });
       }
-      const unchanged = !opts.revert && needOutcomes.every((o) => o.action === 'already-ok');
+      // Nothing under this check changed since the pass only if every prerequisite was ok in the pass itself and still
+      // is: one that is ok only now (its own prerequisite was fixed meanwhile) left this check's pass result stale.
+      const unchanged = !opts.revert && needs.every((n, i) => needOutcomes[i].action === 'already-ok' && opts.known?.get(n)?.status === 'ok');
       const before = (unchanged ? opts.known?.get(check.id) : undefined) ?? (await runOneCheck(check, ctx.fresh(), opts.timeoutMs));
       opts.onEvent?.({ type: 'check-end', check, result: before });
       if (before.crashed) {

@@ -302,8 +302,8 @@ const INIT_SH = 'bin/init.sh';
 /**
  * Everything bin/init.sh downloads and copies, in its order, on this machine:
  * the Envoy tarballs (debug only where the branch that fetches it is taken:
- * always ≤1.4, DEBUG_IMAGE from 1.5), the centos Envoy (1.8–1.16), the wasm
- * filters (1.5–1.16), the copies init.sh makes after them, and the fetches no
+ * always ≤1.4, DEBUG_IMAGE from 1.5), the centos Envoy (1.8–1.18), the wasm
+ * filters (1.5–1.17), the copies init.sh makes after them, and the fetches no
  * prefetch can satisfy (1.2/1.3's istio_proxy.deps).
  */
 export async function initPlan(ctx: Context): Promise<InitPlan | undefined> {
@@ -361,7 +361,7 @@ export async function initPlan(ctx: Context): Promise<InitPlan | undefined> {
         fetches.push({ kind, name: `envoy ${kind}`, ...urlOf(m[1]), member: 'usr/local/bin/envoy', path: p, copies: [], at });
         continue;
       }
-      // 1.5–1.16: for plugin in stats metadata_exchange; FILTER_WASM_URL=…; download_wasm_if_necessary "${FILTER_WASM_URL}" DEST
+      // 1.5–1.17: for plugin in stats metadata_exchange; FILTER_WASM_URL=…; download_wasm_if_necessary "${FILTER_WASM_URL}" DEST
       if (/^for\s+plugin\s+in\s/.test(l.text)) {
         plugins = l.text.replace(/^for\s+plugin\s+in\s/, '').split(/[\s;]+/).filter((w) => w && w !== 'do');
         continue;
@@ -428,7 +428,7 @@ export interface ZtunnelPlan {
 
 const ZTUNNEL_SH = 'bin/build_ztunnel.sh';
 
-/** What bin/build_ztunnel.sh downloads (1.20+, when `init:` depends on init-ztunnel-rs), and its three destinations. */
+/** What bin/build_ztunnel.sh downloads (1.18+, when `init:` depends on init-ztunnel-rs), and its three destinations. */
 export async function ztunnelPlan(ctx: Context): Promise<ZtunnelPlan | undefined> {
   return ctx.memo('ztunnel-plan', async () => {
     const line = ctx.project?.line;

@@ -35,7 +35,7 @@ export interface ReleaseLine {
    * or out/linux_<TARGET_ARCH> (1.12+ setup_env.sh); absent on the GOPATH lines.
    */
   linuxOut?: Located<'amd64' | 'target-arch'>;
-  /** prerequisites of `init:` in the Makefiles (e.g. init-ztunnel-rs on 1.20+) */
+  /** prerequisites of `init:` in the Makefiles (e.g. init-ztunnel-rs on 1.18+) */
   initTargets?: Located<string[]>;
   /** the scripts `make init` runs, as text (absent on lines without them) */
   scripts: { init?: string; helm?: string; ztunnel?: string };

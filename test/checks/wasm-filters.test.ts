@@ -19,7 +19,7 @@ describe('wasm-filters', () => {
     await t.cleanup();
   });
 
-  // 1.5/1.6: .wasm only; 1.7–1.16: .wasm and .compiled.wasm; each under two names.
+  // 1.5/1.6: .wasm only; 1.7–1.17: .wasm and .compiled.wasm; each under two names. 1.18 and later fetch none.
   const files: Record<string, number> = { '1.5': 4, '1.6-1.7': 8, '1.8-1.16': 8 };
   for (const family of FAMILIES) {
     it(`${family}: ${files[family] ? `${files[family]} files, placed under the names init.sh copies them to` : 'does not apply'}`, async () => {

@@ -20,7 +20,7 @@ describe('ztunnel', () => {
   });
 
   for (const family of FAMILIES) {
-    const applies = family === '1.20+' || family === 'master';
+    const applies = family === '1.18' || family === '1.20+' || family === 'master';
     it(`${family}: ${applies ? 'the three places build_ztunnel.sh uses' : 'does not apply'}`, async () => {
       const tree = await makeIstioTree(path.join(t.dir, family), family);
       for (const arch of applies ? ['amd64', 'arm64'] : ['amd64']) {

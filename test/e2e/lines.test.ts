@@ -16,8 +16,8 @@ import { makeIstioTree, mirrorPath, tarball, upstreamArtifacts, type Family, typ
 import { startServer, type TestServer } from '../helpers/http.js';
 
 const IDS = ['envoy-binaries', 'wasm-filters', 'ztunnel', 'helm'];
-/** Newer Go lines the fixtures require than the machine's (go.mod 1.21 / 1.22.0 / 1.26.0): served as releases on the loopback index. */
-const GO_RELEASES = ['1.21.13', '1.22.12', '1.26.0'];
+/** Newer Go lines the fixtures require than the machine's (go.mod 1.20 / 1.21 / 1.22.0 / 1.26.0): served as releases on the loopback index. */
+const GO_RELEASES = ['1.20.14', '1.21.13', '1.22.12', '1.26.0'];
 const goArchName = process.arch === 'arm64' ? 'arm64' : 'amd64';
 
 /**
@@ -26,10 +26,10 @@ const goArchName = process.arch === 'arm64' ? 'arm64' : 'amd64';
  */
 function expectedActions(m: number, docker: boolean): Record<string, string> {
   const e: Record<string, string> = {};
-  // go.mod asks for 1.12–1.19: the machine's go 1.19 is enough. 1.20+/master ask for newer: installed from the
+  // go.mod asks for 1.12–1.19: the machine's go 1.19 is enough. 1.18+/master ask for newer: installed from the
   // loopback index, but not first on PATH (this test does not eval devenv shellenv), so better, not fixed. 1.1 has no go.mod.
-  // Selected only where it fails (1.20+) or as the prerequisite of a selected go-modules (1.2/1.3).
-  if (m >= 20) e['go-version'] = 'improved';
+  // Selected only where it fails (1.18+) or as the prerequisite of a selected go-modules (1.2/1.3).
+  if (m >= 18) e['go-version'] = 'improved';
   else if (m === 2 || m === 3) e['go-version'] = 'already-ok';
   e.ruby = 'already-ok'; // /usr/bin/ruby
   // No gem mirror can be served here (gem.source points at the loopback server, which has no gem index): gem install fails.
@@ -38,14 +38,15 @@ function expectedActions(m: number, docker: boolean): Record<string, string> {
   if (m === 1 || m === 4) e['gopath-layout'] = 'manual';
   // 1.2/1.3: vendor/ + GOPATH mode, but go ≥1.13 enters module mode: the person sets GO111MODULE=off (manual).
   if (m === 2 || m === 3) e['go-modules'] = 'manual';
-  // No requires: the module cache has everything. 1.20+: `go mod download` runs the installed Go, which in this test is a
-  // stand-in (the machine's go 1.19 under a newer release's name: no real newer Go can be had offline), and go 1.19 cannot
-  // parse `go 1.22.0`/`go 1.26.0`: failed. With a real Go of that line this would be already-ok.
+  // No requires: the module cache has everything. 1.18+: skipped in the pass (go-version fails), so selected, and looked at
+  // again once go-version was improved: `go mod download` runs the installed Go, which in this test is a stand-in (the
+  // machine's go 1.19 under a newer release's name: no real newer Go can be had offline). go 1.19 reads 1.18's `go 1.20`
+  // (already-ok) but not `go 1.22.0`/`go 1.26.0` (failed); with a real Go of that line it would be already-ok too.
   // 1.4–1.16: ok (and nothing selects it as a prerequisite), so --all leaves it out.
-  if (m >= 20) e['go-modules'] = 'failed';
+  if (m >= 18) e['go-modules'] = m >= 20 ? 'failed' : 'already-ok';
   // A tree with no requires has nothing to vendor: go-vendor is ok, so --all does not select it (1.4–1.16).
-  // 1.20+: needs go-modules, which failed above.
-  if (m >= 20) e['go-vendor'] = 'skipped';
+  // 1.18+: selected with go-modules; looked at again after it (already-ok), or skipped where it failed (1.20+).
+  if (m >= 18) e['go-vendor'] = m >= 20 ? 'skipped' : 'already-ok';
   if (!docker) {
     // No daemon at DOCKER_HOST: starting one is the person's. With the harness daemon neither is failing, so --all
     // (failing checks and what they need) does not select them.
@@ -53,8 +54,8 @@ function expectedActions(m: number, docker: boolean): Record<string, string> {
     e['distroless-images'] = 'skipped'; // needs docker-daemon
   }
   e['envoy-binaries'] = 'fixed';
-  if (m >= 5 && m < 20) e['wasm-filters'] = 'fixed';
-  if (m >= 20) e.ztunnel = 'fixed';
+  if (m >= 5 && m <= 17) e['wasm-filters'] = 'fixed';
+  if (m >= 18) e.ztunnel = 'fixed';
   if (m <= 4) e.helm = 'fixed';
   if (m <= 5) e['kubectl-cache'] = 'fixed';
   e['hub-tag'] = 'already-ok'; // HUB and TAG set
@@ -83,6 +84,7 @@ const CASES: Case[] = [
   { family: '1.6-1.7', minor: 7 },
   { family: '1.8-1.16', minor: 8 },
   { family: '1.8-1.16', minor: 16, arch: 'arm64' },
+  { family: '1.18' },
   { family: '1.20+' },
   { family: '1.20+', arch: 'arm64' },
   { family: 'master' },
@@ -171,13 +173,13 @@ describe('make init offline after devenv fix, per release line (loopback mirrors
       const got = Object.fromEntries(fixes.map((f) => [f.id, f.action]));
       assert.deepEqual(got, want, fixes.map((f) => `${f.id}: ${f.action} ${f.message ?? ''}`).join('\n'));
       for (const id of ['envoy-binaries', 'wasm-filters', 'ztunnel', 'helm', 'kubectl-cache']) if (by.has(id)) assert.equal(by.get(id)!.after?.status, 'ok', id);
-      if (tree.minor >= 20) assert.match(by.get('go-version')!.after!.summary, /go 1\.(22|26)\.\d+ is installed at .* but not first on PATH/);
+      if (tree.minor >= 18) assert.match(by.get('go-version')!.after!.summary, /go 1\.(20|22|26)\.\d+ is installed at .* but not first on PATH/);
       assert.equal(fix.code, 1, 'what is left (fpm, manual steps) is not all ok');
       // Every upstream artifact of the line was fetched from the mirror, and nothing else.
       for (const a of arts) assert.ok(server.log.some((l) => l.startsWith(`GET ${mirrorPath(a.url)}`)), `${a.url} was not fetched (${server.log.join(', ')})`);
       const m = tree.minor;
       // Each artifact check was selected only where the line has that artifact, and was failing before.
-      for (const [id, has] of [['wasm-filters', m >= 5 && m < 20], ['ztunnel', m >= 20], ['helm', m <= 4]] as const) assert.equal(by.get(id)?.before.status, has ? 'fail' : undefined, id);
+      for (const [id, has] of [['wasm-filters', m >= 5 && m <= 17], ['ztunnel', m >= 18], ['helm', m <= 4]] as const) assert.equal(by.get(id)?.before.status, has ? 'fail' : undefined, id);
 
       const run = makeInit(tree, lineEnv);
       const out = tree.era === 'gopath' ? path.join(tree.gopath!, 'out', `linux_amd64`, 'release') : path.join(tree.root, 'out', `linux_${arch}`);
@@ -201,8 +203,8 @@ describe('make init offline after devenv fix, per release line (loopback mirrors
         // What init.sh left at $ISTIO_OUT/envoy is the build the line's script puts there.
         const envoy = await fs.readFile(path.join(out, 'envoy'), 'utf8');
         assert.match(envoy, m <= 4 ? /envoy debug/ : /envoy release/, `$ISTIO_OUT/envoy is ${envoy}`);
-        if (m >= 20) assert.match(await fs.readFile(path.join(tree.root, 'out', `linux_${arch}`, 'ztunnel'), 'utf8'), new RegExp(`ztunnel ${arch}`));
-        if (m >= 5 && m < 20) assert.match(await fs.readFile(path.join(tree.root, 'out', m >= 12 ? `linux_${arch}` : 'linux_amd64', 'release', 'stats-filter.wasm'), 'utf8'), /wasm stats/);
+        if (m >= 18) assert.match(await fs.readFile(path.join(tree.root, 'out', `linux_${arch}`, 'ztunnel'), 'utf8'), new RegExp(`ztunnel ${arch}`));
+        if (m >= 5 && m <= 17) assert.match(await fs.readFile(path.join(tree.root, 'out', m >= 12 ? `linux_${arch}` : 'linux_amd64', 'release', 'stats-filter.wasm'), 'utf8'), /wasm stats/);
         if (tree.helmVersion) assert.match(await fs.readFile(path.join(out, 'helm'), 'utf8'), new RegExp(`helm ${tree.helmVersion}`));
         if (m <= 2) await assert.rejects(fs.access(path.join(tree.gopath!, 'out/linux_amd64/debug/envoy')), '1.1/1.2 make no envoy copy beside the versioned file');
       }

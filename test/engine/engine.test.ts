@@ -176,6 +176,32 @@ describe('fix engine', () => {
     assert.equal(outcomes[2].before.summary, 'unset', "upon's before is a fresh look, not the pass's 'needs base'");
   });
 
+  it("looks again when a prerequisite's prerequisite was fixed (a pass result two levels down is stale too)", async () => {
+    // The 1.18 tree in test/e2e/lines.test.ts: go-version improved, so go-modules (skipped in the pass) looks again and is
+    // already ok; go-vendor, skipped in the pass for needing go-modules, must look again too, not report the pass's skip.
+    let toolSet = false;
+    const tool = check('tool', async () => (toolSet ? ok() : { status: 'fail', summary: 'missing' }), {
+      fix: async () => ({ steps: [actionStep('install', 'install the tool', async () => void (toolSet = true))] }),
+    });
+    const mods = check('mods', async () => ok('complete'), { needs: ['tool'] });
+    let vendored = false;
+    const vendor = check('vendor', async () => (vendored ? ok() : { status: 'fail', summary: 'stale' }), {
+      needs: ['mods'],
+      fix: async () => ({ steps: [actionStep('write', 'vendor', async () => void (vendored = true))] }),
+    });
+    const pass = await runChecks([tool, mods, vendor], ctx, { timeoutMs: 1000 });
+    assert.deepEqual(
+      pass.map((r) => [r.id, r.status]),
+      [['tool', 'fail'], ['mods', 'skip'], ['vendor', 'skip']],
+    );
+    const outcomes = await runFixes([tool, mods, vendor], ctx, { timeoutMs: 1000, known: new Map(pass.map((r) => [r.id, r])) });
+    assert.deepEqual(
+      outcomes.map((o) => [o.id, o.action]),
+      [['tool', 'fixed'], ['mods', 'already-ok'], ['vendor', 'fixed']],
+    );
+    assert.equal(outcomes[2].before.summary, 'stale');
+  });
+
   it('each outcome says how long its fix took, steps included', async () => {
     let set = false;
     const c = check('slow', async () => (set ? ok() : { status: 'fail', summary: 'unset' }), {

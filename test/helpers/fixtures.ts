@@ -15,13 +15,17 @@
  *   1.6-1.7    + common/scripts/setup_env.sh; minor 7 adds .compiled.wasm
  *   1.8-1.16   + centos Envoy; minor 8: vars exported by Makefile.core.mk, centos copied beside as ${SIDECAR};
  *              minor 16 (default): vars in init.sh, `-<TARGET_ARCH>` suffix for non-amd64, copies named by ${3}
+ *              (1.17's bin/init.sh is 1.16's, byte for byte)
+ *   1.18       1.16's bin/init.sh without the wasm loop (centos kept); + ztunnel via init-ztunnel-rs →
+ *              bin/build_ztunnel.sh; go.mod go 1.20
  *   1.20+      no wasm, no centos; ztunnel via init-ztunnel-rs → bin/build_ztunnel.sh
+ *              (1.19's bin/init.sh and download part of bin/build_ztunnel.sh are 1.20's)
  *   master     blob.istio.io base URLs; s3:// handled by the script
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
 
-export const FAMILIES = ['1.1', '1.2-1.3', '1.4', '1.5', '1.6-1.7', '1.8-1.16', '1.20+', 'master'] as const;
+export const FAMILIES = ['1.1', '1.2-1.3', '1.4', '1.5', '1.6-1.7', '1.8-1.16', '1.18', '1.20+', 'master'] as const;
 export type Family = (typeof FAMILIES)[number];
 
 export interface TreeOptions {
@@ -53,7 +57,7 @@ export const ZTUNNEL_SHA = '1226c1b30c6f3e2f4d6a9c1b2e3f405162738495';
 const GCS = 'https://storage.googleapis.com';
 const BLOB = 'https://blob.istio.io';
 
-const defaultMinor: Record<Family, number> = { '1.1': 1, '1.2-1.3': 3, '1.4': 4, '1.5': 5, '1.6-1.7': 7, '1.8-1.16': 16, '1.20+': 24, master: 99 };
+const defaultMinor: Record<Family, number> = { '1.1': 1, '1.2-1.3': 3, '1.4': 4, '1.5': 5, '1.6-1.7': 7, '1.8-1.16': 16, '1.18': 18, '1.20+': 24, master: 99 };
 
 function deps(proxy: string, ztunnel?: string): string {
   const entry = (name: string, repo: string, sha: string) =>
@@ -247,7 +251,7 @@ fi
 `;
 }
 
-// ---- 1.5 → 1.16: ./out layout, DEBUG_IMAGE gate, wasm; 1.8+: centos.
+// ---- 1.5 → 1.18: ./out layout, DEBUG_IMAGE gate, wasm (to 1.17); 1.8+: centos.
 function initModern(minor: number): string {
   const sidecar = minor >= 7 ? '${SIDECAR}' : 'envoy';
   const beside = minor >= 12 ? '${3}' : sidecar;
@@ -260,6 +264,7 @@ function initModern(minor: number): string {
       : '';
   const arch = vars16 ? 'if [[ "${TARGET_ARCH}" == "amd64" ]]; then\n\tISTIO_ENVOY_ARCH_SUFFIX=""\nelse\n\tISTIO_ENVOY_ARCH_SUFFIX="-${TARGET_ARCH}"\nfi\n' : '';
   const centos = minor >= 8;
+  const wasm = minor <= 17; // 1.18 keeps download_wasm_if_necessary but no longer calls it
   const own16 = vars16
     ? `PROXY_REPO_SHA="\${PROXY_REPO_SHA:-$(grep PROXY_REPO_SHA istio.deps -A 4 | grep lastStableSHA | cut -f 4 -d '"')}"
 ISTIO_ENVOY_BASE_URL="\${ISTIO_ENVOY_BASE_URL:-${GCS}/istio-build/proxy}"
@@ -298,7 +303,7 @@ else
   echo "Skipping envoy debug. Set DEBUG_IMAGE to download." >&2
 fi
 download_envoy_if_necessary "\${ISTIO_ENVOY_LINUX_RELEASE_URL}" "$ISTIO_ENVOY_LINUX_RELEASE_PATH"${third('${SIDECAR}')}
-${centos ? `download_envoy_if_necessary "\${ISTIO_ENVOY_CENTOS_RELEASE_URL}" "$ISTIO_ENVOY_CENTOS_LINUX_RELEASE_PATH"${third('${SIDECAR}-centos')}\n` : ''}${native}${wasmLoop(minor >= 7)}cp -f "\${ISTIO_ENVOY_NATIVE_PATH}" "\${${out}}/${sidecar}"
+${centos ? `download_envoy_if_necessary "\${ISTIO_ENVOY_CENTOS_RELEASE_URL}" "$ISTIO_ENVOY_CENTOS_LINUX_RELEASE_PATH"${third('${SIDECAR}-centos')}\n` : ''}${native}${wasm ? wasmLoop(minor >= 7) : ''}cp -f "\${ISTIO_ENVOY_NATIVE_PATH}" "\${${out}}/${sidecar}"
 ${centos ? `cp -f "\${ISTIO_ENVOY_CENTOS_LINUX_RELEASE_PATH}" "\${${outLinux}}/\${SIDECAR}-centos"\n` : ''}if [[ "$GOOS_LOCAL" != "linux" ]]; then
   cp -f "\${ISTIO_ENVOY_LINUX_RELEASE_PATH}" "\${${outLinux}}/${sidecar}"
 fi
@@ -370,7 +375,7 @@ fi
 
 function buildZtunnel(master: boolean): string {
   const base = master ? `${BLOB}/istio-build/ztunnel` : `${GCS}/istio-build/ztunnel`;
-  return `${HEADER(master ? 'master' : '1.24', 'bin/build_ztunnel.sh')}${STRICT}if [[ "\${TARGET_OUT_LINUX:-}" == "" ]]; then
+  return `${HEADER(master ? 'master' : '1.18–1.24', 'bin/build_ztunnel.sh')}${STRICT}if [[ "\${TARGET_OUT_LINUX:-}" == "" ]]; then
   echo "run this through make init" >&2
   exit 1
 fi
@@ -524,7 +529,7 @@ function makefileCore(minor: number): string {
   const gopath = minor === 4;
   const exportsVars = minor >= 4 && minor < 16;
   const centos = minor >= 8 && minor < 20;
-  const ztunnel = minor >= 20;
+  const ztunnel = minor >= 18;
   const label = minor === 99 ? 'master' : `1.${minor}`;
   const layout = gopath
     ? `GOPATH ?= $(shell cd \${ISTIO_GO}/../../..; pwd)
@@ -605,11 +610,11 @@ export async function makeIstioTree(dir: string, family: Family, opts: TreeOptio
   const era = minor <= 4 ? 'gopath' : 'modern';
   const root = era === 'gopath' ? path.join(dir, 'src', 'istio.io', 'istio') : dir;
   const proxySha = opts.proxySha ?? PROXY_SHA;
-  const ztunnelSha = minor >= 20 ? (opts.ztunnelSha ?? ZTUNNEL_SHA) : undefined;
+  const ztunnelSha = minor >= 18 ? (opts.ztunnelSha ?? ZTUNNEL_SHA) : undefined;
   await fs.mkdir(root, { recursive: true });
   await write(root, 'istio.deps', deps(proxySha, ztunnelSha));
   const exe = 0o755;
-  const goLine: Record<number, string> = { 2: '1.12', 3: '1.12', 4: '1.13', 5: '1.13', 6: '1.13', 7: '1.14', 8: '1.15', 12: '1.16', 16: '1.19', 20: '1.21', 24: '1.22.0', 99: '1.26.0' };
+  const goLine: Record<number, string> = { 2: '1.12', 3: '1.12', 4: '1.13', 5: '1.13', 6: '1.13', 7: '1.14', 8: '1.15', 12: '1.16', 16: '1.19', 18: '1.20', 20: '1.21', 24: '1.22.0', 99: '1.26.0' };
   if (minor === 1) {
     await write(root, 'Gopkg.toml', '# devenv test fixture (dep)\nrequired = [\n  "istio.io/istio/mixer/adapter/stackdriver/contextgraph",\n]\n');
     await write(root, 'vendor/README', 'committed dependencies (dep)\n');
@@ -630,7 +635,7 @@ export async function makeIstioTree(dir: string, family: Family, opts: TreeOptio
       await write(root, 'common/scripts/setup_env.sh', setupEnv(minor), exe);
     }
     await write(root, 'bin/init.sh', minor === 4 ? init13(4) : minor < 20 ? initModern(minor) : init20(minor === 99), exe);
-    if (minor >= 20) await write(root, 'bin/build_ztunnel.sh', buildZtunnel(minor === 99), exe);
+    if (minor >= 18) await write(root, 'bin/build_ztunnel.sh', buildZtunnel(minor === 99), exe);
     if (minor >= 20) await write(root, 'VERSION', `${minor === 99 ? '1.32' : `1.${minor}`}\n`);
   }
   if (minor <= 4) {
@@ -668,14 +673,14 @@ export function upstreamArtifacts(tree: IstioTree, arch = 'amd64', opts: { debug
   const debug = m <= 4 || opts.debug;
   if (debug) out.push({ url: `${proxyBase}/envoy-debug-${sha}${suffix}.tar.gz`, member: 'usr/local/bin/envoy', content: sh(`envoy debug ${arch}`) });
   out.push({ url: `${proxyBase}/envoy-alpha-${sha}${suffix}.tar.gz`, member: 'usr/local/bin/envoy', content: sh(`envoy release ${arch}`) });
-  if (m >= 8 && m < 20) out.push({ url: `${proxyBase}/envoy-centos-alpha-${sha}.tar.gz`, member: 'usr/local/bin/envoy', content: sh('envoy centos') });
-  if (m >= 5 && m < 20) {
+  if (m >= 8 && m <= 18) out.push({ url: `${proxyBase}/envoy-centos-alpha-${sha}.tar.gz`, member: 'usr/local/bin/envoy', content: sh('envoy centos') });
+  if (m >= 5 && m <= 17) {
     for (const p of ['stats', 'metadata_exchange']) {
       out.push({ url: `${proxyBase}/${p}-${sha}.wasm`, content: `wasm ${p}\n` });
       if (m >= 7) out.push({ url: `${proxyBase}/${p}-${sha}.compiled.wasm`, content: `compiled wasm ${p}\n` });
     }
   }
-  if (m >= 20) out.push({ url: `${m === 99 ? BLOB : GCS}/istio-build/ztunnel/ztunnel-${tree.ztunnelSha}-${arch}`, content: sh(`ztunnel ${arch}`) });
+  if (m >= 18) out.push({ url: `${m === 99 ? BLOB : GCS}/istio-build/ztunnel/ztunnel-${tree.ztunnelSha}-${arch}`, content: sh(`ztunnel ${arch}`) });
   if (tree.helmVersion) out.push({ url: `${GCS}/kubernetes-helm/helm-${tree.helmVersion}-linux-amd64.tar.gz`, member: 'linux-amd64/helm', content: sh(`helm ${tree.helmVersion}`) });
   return out;
 }

@@ -11,7 +11,10 @@
  *                       loopback server, once per --rate: unthrottled and capped per connection
  *                       (default 0,100 MiB/s, i.e. page-cache speed and roughly a 1 Gbit/s link);
  *                       every timed run starts on fresh directories after the previous run's
- *                       outputs are removed and `sync`ed (outside the timed section)
+ *                       outputs are removed and `sync`ed (outside the timed section); and vs
+ *                       "its writes": dd writing the same bytes fix --all writes (every placed
+ *                       file and its download cache), no network (informative: a floor no
+ *                       implementation of the 1.4 layout can beat on this machine)
  *   peak RSS        of each, by /usr/bin/time -f %M (the largest single process of the tree)
  *
  * Interleaved rounds (the order shuffled in each), median of per-round ratios.
@@ -432,6 +435,17 @@ cp -f "$dbg/envoy-debug-$sha" "$rel/envoy"
 cp -f "$rel/envoy" "$bin/envoy"
 `;
 
+/**
+ * Its writes: what fix --all writes, as files of those sizes (MiB), by dd in 32 KiB blocks (as devenv's writer
+ * thread writes), one after another, into a fresh directory: no network, no inflating, no hashing.
+ */
+const WRITES = `set -o errexit -o nounset
+dir=$1; shift
+for spec in "$@"; do
+  dd if=/dev/zero of="$dir/\${spec%%:*}" bs=32k count=$(( \${spec##*:} * 32 )) status=none
+done
+`;
+
 /** Files (relative path -> bytes) under <gopath>/out and <gopath>/bin: what a contender placed for make. */
 function placed(gopath: string): Map<string, number> {
   const out = new Map<string, number>();
@@ -482,13 +496,25 @@ async function benchFix(work: string, env: NodeJS.ProcessEnv): Promise<void> {
   const sizes = Object.values(files).filter((f) => !f.endsWith('.sha256')).map((f) => `${path.basename(f)} ${(fs.statSync(f).size / MIB).toFixed(0)} MiB`);
   console.log(`artifacts: ${sizes.join(', ')} (served on 127.0.0.1 from the page cache)`);
   console.log('every timed run starts from fresh directories, after the previous run\'s outputs are removed and `sync`');
-  for (const rate of RATES) await fixBlock(work, env, files, rate);
+  // What fix --all writes on 1.4's layout: the debug binary four times (envoy-debug-<SHA>, debug/envoy, $ISTIO_OUT/envoy,
+  // $ISTIO_BIN/envoy), the release binary once (its `envoy` beside is $ISTIO_OUT/envoy), helm twice, kubectl once, and
+  // every download into its cache; checked against what the first fix round wrote.
+  const mib = (f: string) => Math.round(fs.statSync(f).size / MIB);
+  const writes = [
+    ...[1, 2, 3, 4].map((i) => `debug-${i}:${SIZE_MIB}`),
+    `release:${Math.round(SIZE_MIB * 0.4)}`,
+    'helm-1:40',
+    'helm-2:40',
+    'kubectl:40',
+    ...[debug, release, helm, kubectl].map((f) => `cache-${path.basename(f)}:${mib(f)}`),
+  ];
+  for (const rate of RATES) await fixBlock(work, env, files, rate, writes);
 }
 
-type Contender = 'fix' | 'curl' | 'shell';
+type Contender = 'fix' | 'curl' | 'shell' | 'writes';
 
 /** One block of interleaved rounds (fix --all, curl of the largest download, the shell way) against a server capped at `rate` MiB/s per connection. */
-async function fixBlock(work: string, env: NodeJS.ProcessEnv, files: Record<string, string>, rate: number): Promise<void> {
+async function fixBlock(work: string, env: NodeJS.ProcessEnv, files: Record<string, string>, rate: number, writes: string[]): Promise<void> {
   const largest = Object.entries(files).sort((a, b) => fs.statSync(b[1]).size - fs.statSync(a[1]).size)[0];
   const tag = rate ? `${rate}mibs` : 'unthrottled';
   const server = await serve(files, rate);
@@ -496,7 +522,7 @@ async function fixBlock(work: string, env: NodeJS.ProcessEnv, files: Record<stri
   const cfg = path.join(work, `devenv-bench-${tag}.json`);
   // Everything upstream goes to the loopback server; gem installs get a source that answers 404 (no network).
   fs.writeFileSync(cfg, JSON.stringify({ prefer: 'mirror', mirrors: { urls: { 'https://storage.googleapis.com/': `${server.url}/` } }, gem: { source: `${server.url}/gems/` } }));
-  const t: Record<Contender, Timed[]> = { fix: [], curl: [], shell: [] };
+  const t: Record<Contender, Timed[]> = { fix: [], curl: [], shell: [], writes: [] };
   const outputs: Partial<Record<Contender, Map<string, number>>> = {};
   let cacheBytes = 0;
   let previous: string | undefined;
@@ -506,7 +532,7 @@ async function fixBlock(work: string, env: NodeJS.ProcessEnv, files: Record<stri
   };
   try {
     for (let r = 0; r < FIX_ROUNDS; r++) {
-      for (const which of shuffle<Contender>(['fix', 'curl', 'shell'])) {
+      for (const which of shuffle<Contender>(['fix', 'curl', 'shell', 'writes'])) {
         // the same starting state for every timed run: the previous run's ~1-2 GB gone, and synced
         // (on ext4 with `discard`, a big delete slows the next writes until it is committed)
         clear();
@@ -523,13 +549,15 @@ async function fixBlock(work: string, env: NodeJS.ProcessEnv, files: Record<stri
           run = () => timed(process.execPath, [RUN, 'fix', '--all', '--yes', '--json'], { cwd: root, env: e, rss: true, stdout: path.join(work, `fix-${tag}-${r}.json`) });
         } else if (which === 'curl') {
           run = () => timed('curl', ['-fsS', '-o', path.join(dir, 'largest'), `${server.url}${largest[0]}`], { cwd: dir, env: e, rss: true });
+        } else if (which === 'writes') {
+          run = () => timed('bash', ['--norc', '--noprofile', '-c', WRITES, 'writes', dir, ...writes], { cwd: dir, env: e });
         } else {
           run = () => timed('bash', ['--norc', '--noprofile', '-c', SHELL_WAY, 'shell-way', server.url, gp, SHA], { cwd: dir, env: e, rss: true });
         }
         sh('sync', []);
         t[which].push(await run());
         previous = dir;
-        if (r === 0 && which !== 'curl') {
+        if (r === 0 && (which === 'fix' || which === 'shell')) {
           outputs[which] = placed(gp);
           if (which === 'fix') cacheBytes = du(path.join(home, '.cache'));
         }
@@ -556,18 +584,23 @@ async function fixBlock(work: string, env: NodeJS.ProcessEnv, files: Record<stri
       ? `placed files differ (fix --all vs the shell way): ${diff.map((k) => `${k} ${a.get(k) ?? '-'}/${b.get(k) ?? '-'}`).join(', ')}`
       : `placed: fix --all and the shell way write the same ${a.size} files under GOPATH/out and GOPATH/bin, ${total.toFixed(0)} MiB; fix --all also fills its download cache: ${(cacheBytes / MIB).toFixed(0)} MiB`,
   );
+  const writesMiB = writes.reduce((n, w) => n + Number(w.split(':')[1]), 0);
+  const measuredMiB = total + cacheBytes / MIB;
+  if (Math.abs(writesMiB - measuredMiB) > 0.02 * measuredMiB) console.log(`WARNING: "its writes" writes ${writesMiB} MiB, fix --all wrote ${measuredMiB.toFixed(0)} MiB`);
   const ms = (w: Contender) => median(t[w].map((x) => x.ms));
   const ratio = (x: Contender, y: Contender) => median(t[x].map((v, i) => v.ms / t[y][i].ms));
   const rss = (w: Contender) => median(t[w].map((x) => (x.rssKiB ?? NaN) / 1024));
   const codes = (w: Contender) => [...new Set(t[w].map((x) => x.code))].join(',');
   const row = (label: string, x: Contender, y: Contender, tail: string) =>
     console.log(`${label.padEnd(50)} ${fmt(ms(x)).padStart(8)} vs ${fmt(ms(y)).padStart(8)}   ${ratio(x, y).toFixed(2)}x  (${tail})`);
-  console.log(`per round (ms, fix/curl/shell): ${t.fix.map((x, i) => `${x.ms.toFixed(0)}/${t.curl[i].ms.toFixed(0)}/${t.shell[i].ms.toFixed(0)}`).join(', ')}`);
+  console.log(`per round (ms, fix/curl/shell/its writes): ${t.fix.map((x, i) => `${x.ms.toFixed(0)}/${t.curl[i].ms.toFixed(0)}/${t.shell[i].ms.toFixed(0)}/${t.writes[i].ms.toFixed(0)}`).join(', ')}`);
   const target = ratio('fix', 'curl');
   row('fix --all vs curl of its largest download', 'fix', 'curl', `target <=1.5x: ${target <= 1.5 ? 'met' : 'NOT met'}; ${FIX_ROUNDS} rounds; fix exit codes ${codes('fix')}`);
   row('fix --all vs the shell way (init.sh, concurrent)', 'fix', 'shell', 'informative, no target');
   row('the shell way vs curl of its largest download', 'shell', 'curl', 'informative');
-  if (codes('curl') !== '0' || codes('shell') !== '0') console.log(`WARNING: a floor failed: curl exit codes ${codes('curl')}, the shell way exit codes ${codes('shell')}`);
+  row('its writes (dd) vs curl of its largest download', 'writes', 'curl', `informative: ${writesMiB} MiB, the 1.4 layout and the cache, written here with no network`);
+  row('fix --all vs its writes', 'fix', 'writes', 'informative');
+  if (codes('curl') !== '0' || codes('shell') !== '0' || codes('writes') !== '0') console.log(`WARNING: a floor failed: curl exit codes ${codes('curl')}, the shell way exit codes ${codes('shell')}, its writes exit codes ${codes('writes')}`);
   const peak = rss('fix');
   console.log(`peak RSS: fix --all ${peak.toFixed(0)} MiB (target <= 64 MiB: ${peak <= 64 ? 'met' : 'NOT met'}), the shell way ${rss('shell').toFixed(0)} MiB, curl ${rss('curl').toFixed(0)} MiB`);
 }

@@ -152,8 +152,8 @@ export interface Delivery {
  * its end (gzip's CRC, the member found); then `place()` renames them.
  */
 export async function deliver(c: Context, d: DeliverOptions): Promise<Delivery> {
-  const staged: Staged[] = [];
-  for (const o of d.outputs) staged.push(await stage(o.path, o.mode));
+  // All at once (each is a mkdir, an lstat and a readdir): the first request waits for them.
+  const staged: Staged[] = await Promise.all(d.outputs.map((o) => stage(o.path, o.mode)));
   const temps = staged.map((x) => x.tmp);
   const sink = d.member ? new TarGzMemberSink(d.member, temps, path.basename(new URL(d.url).pathname)) : new FilesSink(temps);
   try {

@@ -18,7 +18,8 @@ export interface Info {
 
 const TOOLS: [string, string, string[], RegExp][] = [
   ['go', 'go', ['version'], /go(\d+\.\d+(?:\.\d+)?\S*)/],
-  ['docker client', 'docker', ['version', '--format', '{{.Client.Version}}'], /(\S+)/],
+  // `docker --version` needs no daemon (`docker version` exits 1 without one, client version and all)
+  ['docker client', 'docker', ['--version'], /Docker version ([^,\s]+)/],
   ['docker server', 'docker', ['version', '--format', '{{.Server.Version}}'], /^(\d\S*)/],
   ['ruby', 'ruby', ['--version'], /ruby (\S+)/],
   ['fpm', 'fpm', ['--version'], /(\S+)/],
@@ -28,12 +29,17 @@ const TOOLS: [string, string, string[], RegExp][] = [
   ['git', 'git', ['--version'], /git version (\S+)/],
 ];
 
+/** A tool's version, null when it is not installed, or why it could not say (what a bug report needs to know). */
 async function tool(ctx: Context, cmd: string, args: string[], re: RegExp): Promise<string | null> {
   const bin = await ctx.which(cmd);
   if (!bin) return null;
   const r = await ctx.exec(bin, args, { timeoutMs: 5000, env: { ...ctx.env, GOTOOLCHAIN: 'local' }, cwd: '/' });
   const m = re.exec(`${r.stdout}\n${r.stderr}`.trim());
-  return r.ok && m ? m[1] : r.timedOut ? 'timed out' : 'error';
+  if (r.ok && m) return m[1];
+  if (r.timedOut) return 'timed out';
+  // e.g. "error: Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?"
+  const why = `${r.stderr}\n${r.stdout}`.split('\n').map((l) => l.trim()).find(Boolean);
+  return why ? `error: ${why.length > 160 ? `${why.slice(0, 157)}...` : why}` : `error (exit ${r.exitCode ?? '?'})`;
 }
 
 async function git(ctx: Context, args: string[]): Promise<string | null> {

@@ -43,6 +43,7 @@ describe('release-line model (src/istio/line.ts, src/istio/script.ts)', () => {
       '1.5': ['modern', 'modules', /^Makefile\.core\.mk:\d+$/, 'amd64'],
       '1.6-1.7': ['modern', 'modules', /^Makefile\.core\.mk:\d+$/, 'amd64'],
       '1.8-1.16': ['modern', 'modules', /^Makefile\.core\.mk:\d+$/, 'target-arch'],
+      '1.18': ['modern', 'modules', /^Makefile\.core\.mk:\d+$/, 'target-arch'],
       '1.20+': ['modern', 'modules', /^Makefile\.core\.mk:\d+$/, 'target-arch'],
       master: ['modern', 'modules', /^Makefile\.core\.mk:\d+$/, 'target-arch'],
     };
@@ -56,7 +57,7 @@ describe('release-line model (src/istio/line.ts, src/istio/script.ts)', () => {
       assert.equal(line.depMode.value, dep, family);
       assert.match(`${line.depMode.file}:${line.depMode.line}`, depSrc, family);
       assert.equal(line.linuxOut?.value, linuxOut, family);
-      assert.equal(line.initTargets?.value.includes('init-ztunnel-rs'), family === '1.20+' || family === 'master', family);
+      assert.equal(line.initTargets?.value.includes('init-ztunnel-rs'), family === '1.18' || family === '1.20+' || family === 'master', family);
       const go = line.go.map((g) => `${g.value}@${g.file}`).join(' ');
       if (family === '1.1') assert.equal(go, '1.10@Makefile', family);
       if (family === '1.2-1.3') assert.equal(go, '1.12@go.mod 1.10@Makefile', family);

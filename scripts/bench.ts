@@ -515,7 +515,7 @@ async function benchFix(work: string, env: NodeJS.ProcessEnv): Promise<void> {
 
 type Contender = 'fix' | 'curl' | 'shell' | 'writes';
 
-/** One block of interleaved rounds (fix --all, curl of the largest download, the shell way) against a server capped at `rate` MiB/s per connection. */
+/** One block of interleaved rounds (fix --all, curl of the largest download, the shell way, its writes) against a server capped at `rate` MiB/s per connection. */
 async function fixBlock(work: string, env: NodeJS.ProcessEnv, files: Record<string, string>, rate: number, writes: string[]): Promise<void> {
   const largest = Object.entries(files).sort((a, b) => fs.statSync(b[1]).size - fs.statSync(a[1]).size)[0];
   const tag = rate ? `${rate}mibs` : 'unthrottled';

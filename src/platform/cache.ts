@@ -176,9 +176,15 @@ export function createCache(dir: string | undefined, log: (line: string) => void
     await fs.rename(tmp, target);
   }
 
+  // An interrupted earlier run's incoming files are swept once per process, not on every download
+  // (a readdir of every blob, four times over in a fix --all).
+  let sweptIncoming = false;
   async function incoming(): Promise<string> {
     await fs.mkdir(blobsDir, { recursive: true });
-    await sweepLitter(blobsDir, { base: 'incoming' });
+    if (!sweptIncoming) {
+      await sweepLitter(blobsDir, { base: 'incoming' });
+      sweptIncoming = true;
+    }
     return partPath(path.join(blobsDir, 'incoming'));
   }
 

@@ -1,33 +1,10 @@
 /**
  * Did-you-mean for command names: the closest known command ids to what was
- * typed, by edit distance (Levenshtein, O(n·m) over short strings) or as a prefix.
+ * typed (src/platform/closest.ts).
  */
 import type { Config } from '@oclif/core';
+import { closest } from '../platform/closest.js';
 import { redact } from '../platform/redact.js';
-
-/** Edit distance between two short strings (insert, delete, substitute: 1 each). */
-export function distance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    prev = cur;
-  }
-  return prev[b.length];
-}
-
-/**
- * The command ids close to `typed` (both with ':' between words), prefixes first, then nearest:
- * within an edit distance of a quarter of its length (at least 2), or starting
- * with what was typed. Empty when nothing is close.
- */
-export function closest(typed: string, ids: readonly string[], max = 3): string[] {
-  const scored = [...new Set(ids)]
-    .map((id) => ({ id, d: distance(typed, id), prefix: typed.length > 0 && id.startsWith(typed) }))
-    .filter((s) => s.prefix || s.d <= Math.max(2, Math.floor(typed.length / 4)))
-    .sort((x, y) => Number(y.prefix) - Number(x.prefix) || x.d - y.d || x.id.localeCompare(y.id));
-  return scored.slice(0, max).map((s) => s.id);
-}
 
 const quote = (a: string) => (a === '' || /[^\w@%+=:,./-]/.test(a) ? `'${a.replace(/'/g, `'\\''`)}'` : a);
 

@@ -26,7 +26,7 @@ Exit status: 0 when every selected check passes afterwards, 1 otherwise, 2 for u
     yes: Flags.boolean({ char: 'y', summary: 'Run steps that need consent (sudo, installs) without asking.' }),
     'dry-run': Flags.boolean({ char: 'n', summary: 'Print each plan exactly; change nothing.' }),
     revert: Flags.boolean({ summary: 'Undo what the named checks\' fixes changed (restores backups).' }),
-    profile: Flags.string({ summary: 'With --all: which group of checks (build, cluster, pilot-local, all).', multiple: true, options: PROFILES }),
+    profile: Flags.string({ summary: 'With --all: which group of checks: build (default), cluster, pilot-local, network (opt-in: can the upstreams and mirrors be reached), all. Repeatable.', multiple: true, options: PROFILES }),
     offline: offlineFlag,
   };
 

@@ -6,6 +6,7 @@
  */
 import type { Check, CheckResult, FixPlan, FixStep, TimedResult } from './check.js';
 import { withSignal, type Context } from './context.js';
+import { closest } from '../platform/closest.js';
 import { DevenvError, UsageError, errorMessage } from '../platform/errors.js';
 import type { Exec } from '../platform/exec.js';
 import { redact } from '../platform/redact.js';
@@ -50,7 +51,9 @@ export function selectChecks(
   const byId = new Map(all.map((c) => [c.id, c]));
   const unknown = [...(opts.only ?? []), ...(opts.disabled ?? [])].filter((id) => !byId.has(id));
   if (unknown.length > 0) {
-    throw new UsageError(`unknown check id${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}`, [
+    const near = unknown.map((id) => closest(id, [...byId.keys()], 1)[0]).filter((id): id is string => id !== undefined);
+    const guess = near.length > 0 ? `. Did you mean ${[...new Set(near)].join(', ')}?` : '';
+    throw new UsageError(`unknown check id${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}${guess}`, [
       `Known checks: ${[...byId.keys()].join(', ')}`,
       'Run `devenv checks` to see what each one does.',
     ]);

@@ -5,6 +5,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { z as Z } from 'zod';
+import { closest } from './closest.js';
 import { ConfigError, DevenvError } from './errors.js';
 import { readTextCapped } from './files.js';
 
@@ -190,23 +191,51 @@ async function parseText(file: string, text: string): Promise<unknown> {
   }
 }
 
-/** Validates one file's content; errors name the file and the dotted key. */
+/** How many problems of one config file an error lists. */
+const MAX_PROBLEMS = 5;
+
+/** The keys the schema knows for the object at `path` (through records and optional/default wrappers). */
+function keysAt(schema: Z.ZodTypeAny, path: readonly (string | number)[]): string[] {
+  const unwrap = (t: Z.ZodTypeAny): Z.ZodTypeAny => {
+    const def = t._def as { innerType?: Z.ZodTypeAny; schema?: Z.ZodTypeAny };
+    return def.innerType ? unwrap(def.innerType) : def.schema ? unwrap(def.schema) : t;
+  };
+  let t = unwrap(schema);
+  for (const seg of path) {
+    const def = t._def as { typeName?: string; valueType?: Z.ZodTypeAny };
+    if (def.typeName === 'ZodObject') t = unwrap((t as Z.AnyZodObject).shape[String(seg)] ?? t);
+    else if (def.typeName === 'ZodRecord' && def.valueType) t = unwrap(def.valueType);
+    else return [];
+  }
+  return (t._def as { typeName?: string }).typeName === 'ZodObject' ? Object.keys((t as Z.AnyZodObject).shape) : [];
+}
+
+/** Validates one file's content; errors name the file and the dotted key (every problem, up to MAX_PROBLEMS). */
 export async function validateConfig(file: string, data: unknown): Promise<ConfigFile> {
   const { z } = await import('zod');
   if (data === null || typeof data !== 'object' || Array.isArray(data)) {
     throw new ConfigError(file, 'the top level must be an object');
   }
-  const parsed = buildSchema(z).safeParse(data);
+  const schema = buildSchema(z);
+  const parsed = schema.safeParse(data);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    let key = issue.path.join('.');
-    let message = issue.message;
-    if (issue.code === 'unrecognized_keys') {
-      const k = issue.keys[0];
-      key = key ? `${key}.${k}` : k;
-      message = 'unknown key';
+    // Every problem at once (up to a few), each with its dotted key; an unknown key with the known one it is closest to.
+    const problems: { key: string; message: string }[] = [];
+    for (const issue of parsed.error.issues) {
+      const at = issue.path.join('.');
+      if (issue.code === 'unrecognized_keys') {
+        const known = keysAt(schema, issue.path);
+        for (const k of issue.keys) {
+          const near = k.length >= 3 ? closest(k, known, 1)[0] : undefined; // a key of one or two letters is no typo of another
+          problems.push({ key: at ? `${at}.${k}` : k, message: `unknown key${near ? ` (did you mean ${at ? `${at}.${near}` : near}?)` : ''}` });
+        }
+      } else problems.push({ key: at, message: issue.message });
     }
-    throw new ConfigError(file, message, key || undefined);
+    const shown = problems.slice(0, MAX_PROBLEMS);
+    const more = problems.length > shown.length ? `; and ${problems.length - shown.length} more` : '';
+    const [first, ...rest] = shown;
+    const message = [first.message, ...rest.map((p) => (p.key ? `${p.key}: ${p.message}` : p.message))].join('; ') + more;
+    throw new ConfigError(file, message, first.key || undefined);
   }
   return parsed.data;
 }

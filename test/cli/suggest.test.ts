@@ -1,26 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { closest, distance, notFound } from '../../src/cli/suggest.js';
+import { notFound } from '../../src/cli/suggest.js';
 
 const ids = ['autocomplete', 'bundle:create', 'bundle:inspect', 'bundle:load', 'checks', 'doctor', 'env:init', 'fix', 'help', 'info', 'shellenv', 'version'];
 const config = { bin: 'devenv', commands: [...ids.map((id) => ({ id, aliases: [] })), { id: 'autocomplete:script', aliases: [], hidden: true }] } as never;
 
 describe('did-you-mean', () => {
-  it('distance counts inserts, deletes and substitutions', () => {
-    assert.equal(distance('doctr', 'doctor'), 1);
-    assert.equal(distance('verison', 'version'), 2);
-    assert.equal(distance('', 'fix'), 3);
-    assert.equal(distance('fix', 'fix'), 0);
-  });
-
-  it('closest: near names and prefixes, best first; nothing for a far name', () => {
-    assert.deepEqual(closest('doctr', ids), ['doctor']);
-    assert.deepEqual(closest('verison', ids), ['version']);
-    assert.deepEqual(closest('bundle:creat', ids), ['bundle:create']);
-    assert.deepEqual(closest('shell', ids), ['shellenv', 'help'], 'a prefix first');
-    assert.deepEqual(closest('xyzzy', ids), []);
-  });
-
   it('notFound: words of an unknown id that match nothing become arguments of the closest command; hidden commands are never suggested', () => {
     const nf = notFound(config, 'doctr:foo', ['--only', 'a b']);
     assert.equal(nf.message, 'doctr foo is not a devenv command.');

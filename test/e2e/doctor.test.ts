@@ -59,7 +59,7 @@ describe('devenv doctor (end to end)', () => {
   it('unknown check id: exit 2, clear message, no stack trace', async () => {
     const r = await runCli(['doctor', '--only', 'go-versoin'], { env: t.env, cwd: t.dir });
     assert.equal(r.code, 2);
-    assert.match(r.stderr, /unknown check id: go-versoin/);
+    assert.match(r.stderr, /unknown check id: go-versoin\. Did you mean go-version\?/);
     assert.match(r.stderr, /Known checks: .*go-version/);
     noStack(r.stderr);
   });

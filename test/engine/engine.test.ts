@@ -116,7 +116,11 @@ describe('engine', () => {
       check('b', async () => ok(), { needs: ['a'] }),
       check('k', async () => ok(), { profiles: ['cluster'] }),
     ];
-    assert.throws(() => selectChecks(all, { only: ['nope'] }), (e: unknown) => e instanceof UsageError && e.exitCode === 2 && /unknown check id: nope/.test(e.message));
+    assert.throws(() => selectChecks(all, { only: ['nope'] }), (e: unknown) => e instanceof UsageError && e.exitCode === 2 && /^unknown check id: nope$/.test(e.message));
+    assert.throws(
+      () => selectChecks([check('go-version', async () => ok()), check('go-vendor', async () => ok())], { only: ['go-versoin', 'go-vendro'] }),
+      (e: unknown) => e instanceof UsageError && e.message === 'unknown check ids: go-versoin, go-vendro. Did you mean go-version, go-vendor?',
+    );
     assert.deepEqual(selectChecks(all, { only: ['b'] }).map((c) => c.id), ['a', 'b']);
     assert.deepEqual(selectChecks(all, {}).map((c) => c.id), ['a', 'b']);
     assert.deepEqual(selectChecks(all, { profiles: ['all'] }).map((c) => c.id), ['a', 'b', 'k']);

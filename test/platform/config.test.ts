@@ -52,7 +52,12 @@ describe('config discovery and validation', () => {
   const bad: [string, string, RegExp][] = [
     ['bad.json', '{\n  "prefer": "mirror",\n  oops\n}', /bad\.json:3: invalid JSON/],
     ['bad.yaml', 'prefer: mirror\nmirrors: [unclosed\n', /bad\.yaml:\d+: invalid YAML/],
-    ['unknown.json', '{"mirrors": {"url": {}}}', /unknown\.json: mirrors\.url: unknown key/],
+    ['unknown.json', '{"mirrors": {"url": {}}}', /unknown\.json: mirrors\.url: unknown key \(did you mean mirrors\.urls\?\)$/],
+    ['toplevel.json', '{"prefers": "mirror"}', /toplevel\.json: prefers: unknown key \(did you mean prefer\?\)$/],
+    ['far.json', '{"download": {"xyzzy": 1}}', /far\.json: download\.xyzzy: unknown key$/],
+    ['short.json', '{"go": {"vx": 1}}', /short\.json: go\.vx: unknown key$/],
+    ['pilot.json', '{"pilot": {"ports": {"grcp": 1}}}', /pilot\.json: pilot\.ports\.grcp: unknown key \(did you mean pilot\.ports\.grpc\?\)$/],
+    ['two.json', '{"prefer": "sometimes", "mirrors": {"urls": 3}}', /two\.json: (prefer: Invalid enum value.*; mirrors\.urls: Expected object, received number|mirrors\.urls: Expected object, received number; prefer: Invalid enum value.*)$/],
     ['type.json', '{"checks": {"timeoutMs": "ten"}}', /type\.json: checks\.timeoutMs: Expected number, received string/],
     ['enum.yaml', 'prefer: sometimes\n', /enum\.yaml: prefer: Invalid enum value/],
     ['sum.json', '{"checksums": {"https://x/y": "abc"}}', /sum\.json: checksums\.https:\/\/x\/y: expected a sha256/],

@@ -19,6 +19,27 @@ export function gopathDerivedOutput(ctx: Context): MakeVar | undefined {
   return ctx.project?.makeVars.find((v) => OUTPUT_VARS.includes(v.name) && /\bGOPATH\b|\bGO_TOP\b/.test(v.value));
 }
 
+/**
+ * What make does with GOPATH unset. The gopath-era Makefiles default it to the
+ * directory three levels above the checkout (`GOPATH ?= $(shell cd ${ISTIO_GO}/../../..; pwd)`),
+ * so output lands there; 1.4's outer Makefile derives GOBIN before that default
+ * is read (`export GOBIN ?= $(GOPATH)/bin` in Makefile, the default in
+ * Makefile.core.mk), so `go install` writes to /bin.
+ */
+function unsetSummary(ctx: Context, derived: MakeVar): { summary: string; harmless: boolean } {
+  const vars = ctx.project?.makeVars ?? [];
+  const fallback = vars.find((v) => v.name === 'GOPATH' && v.op === '?=' && v.value.includes('../../..'));
+  if (!fallback) return { summary: `GOPATH is not set; ${derived.name} is derived from it (${where(derived)}), so the build would write to /out and /bin`, harmless: false };
+  const top = path.resolve(ctx.root!, '../../..');
+  const gobin = vars.find((v) => v.name === 'GOBIN' && /\$\(GOPATH\)/.test(v.value) && v.file !== fallback.file);
+  const inPlace = gopathFor(ctx.root!) === top;
+  const summary =
+    `GOPATH is not set: make takes ${top}, three levels above the checkout (${where(fallback)}), as GOPATH, so the build writes to ${path.join(top, 'out')} and ${path.join(top, 'bin')}` +
+    (gobin ? `, and GOBIN is /bin (${where(gobin)}: derived before that default)` : inPlace ? '; go commands run outside make use ~/go instead' : '');
+  // In place and no GOBIN derived too early: make builds; only hand-run go commands miss it.
+  return { summary, harmless: inPlace && !gobin };
+}
+
 export const gopathLayout = {
   id: 'gopath-layout',
   title: 'GOPATH layout',
@@ -45,9 +66,10 @@ export const gopathLayout = {
     const expected = first ? path.join(first, 'src', 'istio.io', 'istio') : undefined;
     const at = gopathFor(root);
     if (!first) {
+      const unset = unsetSummary(ctx, derived);
       return {
-        status: 'fail',
-        summary: `GOPATH is not set; ${derived.name} is derived from it (${source}), so the build would write to /out and /bin`,
+        status: unset.harmless ? 'warn' : 'fail',
+        summary: unset.summary,
         found: 'GOPATH unset',
         required: at ? `GOPATH=${at}` : 'GOPATH set, checkout at $GOPATH/src/istio.io/istio',
         source,

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import fs from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { gopathLayout } from '../../checks/gopath-layout.js';
@@ -120,7 +121,23 @@ describe('gopath-layout per release line (fixture trees)', () => {
         assert.equal(JSON.parse(doc.stdout).checks[0].status, 'skip', family);
       } else {
         assert.equal(applies, true, family);
-        assert.equal((await gopathLayout.run(ctx)).status, 'fail', family);
+        const r = await gopathLayout.run(ctx);
+        // make defaults GOPATH to three levels up (here: the fixture's GOPATH) and exports it; 1.4's outer
+        // Makefile derives GOBIN before that default, so go install would write to /bin
+        assert.ok(r.summary.startsWith(`GOPATH is not set: make takes ${tree.gopath}, three levels above the checkout (`), r.summary);
+        if (family === '1.4') {
+          assert.equal(r.status, 'fail', family);
+          assert.match(r.summary, /, and GOBIN is \/bin \(Makefile:\d+: derived before that default\)$/);
+        } else {
+          assert.equal(r.status, 'warn', `${family}: make builds in place; only hand-run go commands miss GOPATH`);
+          assert.match(r.summary, /go commands run outside make use ~\/go instead$/);
+        }
+        // the same tree outside any GOPATH layout: make's default GOPATH has no src/istio.io/istio in it
+        const moved = path.join(t.dir, `elsewhere-${family}`, 'istio');
+        await fs.cp(tree.root, moved, { recursive: true });
+        const m = await gopathLayout.run(await testContext({ env: { ...t.env, GOPATH: undefined }, dir: moved }));
+        assert.equal(m.status, 'fail', `${family} outside a GOPATH layout`);
+        assert.ok(!m.summary.includes('~/go'), m.summary);
       }
     }
   });

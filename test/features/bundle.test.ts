@@ -302,6 +302,21 @@ describe('bundle files: create, verify, load, and every kind of damage', () => {
     const usage = await runCli(['bundle', 'create', '--dir', root, '--include', 'artifacts,nope'], { env: m.env });
     assert.equal(usage.code, 2);
     assert.match(usage.stderr, /--include artifacts,nope: unknown part "nope"/);
+    // no such file, a directory: usage errors (exit 2) naming the path, for load and inspect alike
+    for (const [cmd, arg, what] of [['load', path.join(t.dir, 'nope.tar'), 'no such file'], ['inspect', path.join(t.dir, 'nope.tar'), 'no such file'], ['load', t.dir, 'not a file'], ['inspect', t.dir, 'not a file']]) {
+      const r = await runCli(['bundle', cmd, arg, ...(cmd === 'load' ? ['--dir', root] : [])], { env: m.env });
+      assert.equal(r.code, 2, `${cmd} ${what}: ${r.stderr}`);
+      assert.equal(r.stderr.split('\n')[0], `Error: ${arg}: ${what}`);
+    }
+    // not a tar at all: inspecting loads nothing, so it does not say "nothing was loaded"; what the header held is shown escaped
+    const text = path.join(t.dir, 'not-a-bundle.txt');
+    const junk = Buffer.alloc(1024, 'x');
+    junk[150] = 0x0a; // inside the header's checksum field
+    await fs.writeFile(text, junk);
+    const notTar = await runCli(['bundle', 'inspect', text], { env: m.env });
+    assert.equal(notTar.code, 1);
+    assert.match(notTar.stderr, /^Error: .*not-a-bundle\.txt: the bundle is not a valid tar file: bad \w+ field "[^"\n]*\\n[^"\n]*"\n/);
+    assert.doesNotMatch(notTar.stderr, /nothing was loaded/);
   });
 });
 

@@ -6,7 +6,7 @@ export default class BundleInspect extends BaseCommand {
   static override summary = 'Show what a bundle holds and whether every item verifies against its manifest.';
   static override description = 'Reads the whole bundle once (streaming) and checks every member: a safe relative path, a regular file, listed in the manifest, with its size and sha256. Exit 0 when it verifies, 1 when it does not.';
   static override examples = ['<%= config.bin %> bundle inspect istio-1.24.tar.gz', '<%= config.bin %> bundle inspect istio-1.24.tar.gz --json'];
-  static override args = { file: Args.file({ description: 'The bundle file.', required: true, exists: true }) };
+  static override args = { file: Args.string({ description: 'The bundle file.', required: true }) };
   static override flags = { json: Flags.boolean({ summary: 'Print one JSON object on stdout and nothing else.' }) };
 
   async run(): Promise<void> {

@@ -12,7 +12,7 @@ export default class BundleLoad extends BaseCommand {
 
 A bundle made for another commit or release line is refused, naming what differs, unless --force.`;
   static override examples = ['<%= config.bin %> bundle load istio-1.24.tar.gz --dir ~/istio', '<%= config.bin %> bundle load istio-1.24.tar.gz --force'];
-  static override args = { file: Args.file({ description: 'The bundle file.', required: true, exists: true }) };
+  static override args = { file: Args.string({ description: 'The bundle file.', required: true }) };
   static override flags = {
     dir: Flags.directory({ char: 'C', summary: 'The Istio checkout the bundle is for (default: the current directory).', helpValue: 'CHECKOUT' }),
     force: Flags.boolean({ summary: 'Load a bundle made for another commit or release line.' }),

@@ -1,6 +1,6 @@
 /** `devenv bundle inspect`: what a bundle holds and whether every item verifies. */
 import fs from 'node:fs/promises';
-import { DevenvError, errorMessage } from '../../platform/errors.js';
+import { DevenvError, UsageError, errorMessage } from '../../platform/errors.js';
 import { humanBytes, type BundleManifest, type ItemKind } from './manifest.js';
 import { verifyBundle } from './verify.js';
 
@@ -15,14 +15,17 @@ export interface InspectResult {
 }
 
 export async function inspectBundle(file: string): Promise<InspectResult> {
-  const bytes = (await fs.stat(file).catch(() => undefined))?.size;
-  if (bytes === undefined) throw new DevenvError(`${file}: no such file`);
+  const st = await fs.stat(file).catch(() => undefined);
+  if (!st) throw new UsageError(`${file}: no such file`, ['Name the bundle file that devenv bundle create wrote.']);
+  if (!st.isFile()) throw new UsageError(`${file}: not a file`, ['Name the bundle file that devenv bundle create wrote.']);
+  const bytes = st.size;
   let manifest: BundleManifest | undefined;
   try {
     const v = await verifyBundle(file, { onManifest: (m) => void (manifest = m) });
     return { file, bytes, gzip: v.gzip, manifest: v.manifest, verified: true, error: null };
   } catch (err) {
-    if (!manifest) throw err;
+    // nothing is loaded by an inspection: the verifier's "nothing was loaded" is not said here
+    if (!manifest) throw err instanceof DevenvError ? new DevenvError(err.message.replace(/; nothing was loaded$/, ''), { suggestions: err.suggestions, exitCode: err.exitCode }) : err;
     const fh = await fs.open(file, 'r');
     const magic = Buffer.alloc(2);
     await fh.read(magic, 0, 2, 0).finally(() => fh.close());

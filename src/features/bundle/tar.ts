@@ -214,7 +214,7 @@ function numeric(h: Buffer, offset: number, length: number, what: string): numbe
   }
   const s = field(h, offset, length).trim();
   if (s === '') return 0;
-  if (!/^[0-7]+$/.test(s)) throw new DevenvError(`the bundle is not a valid tar file: bad ${what} field "${s}"`);
+  if (!/^[0-7]+$/.test(s)) throw new DevenvError(`the bundle is not a valid tar file: bad ${what} field ${JSON.stringify(s)}`); // escaped: it may hold anything
   return parseInt(s, 8);
 }
 

@@ -267,6 +267,9 @@ export type FixAction =
   /** `fix --revert`: the fix's changes were undone. */
   | 'reverted';
 
+/** The message of a `reverted` outcome whose fix had left nothing to undo (no backup: devenv never changed it here). */
+export const NOTHING_TO_REVERT = 'nothing to revert';
+
 export interface FixOutcome {
   id: string;
   action: FixAction;
@@ -403,7 +406,7 @@ export async function runFixes(checks: readonly Check[], ctx: Context, opts: Fix
       const plan: FixPlan = { ...raw, notes: raw.notes?.map((n) => redact(n, ctx.env)), steps: raw.steps.map((st) => ({ ...st, describe: redact(st.describe, ctx.env) })) };
       const manual = plan.steps.filter((st) => !st.run).map((st) => st.describe);
       if (plan.steps.length === 0) {
-        if (opts.revert) return done({ id: check.id, action: 'reverted', before, ok: true, plan, message: 'nothing to revert' });
+        if (opts.revert) return done({ id: check.id, action: 'reverted', before, ok: true, plan, message: NOTHING_TO_REVERT });
         return done({ id: check.id, action: 'no-fixer', before, ok: false, plan, message: plan.notes?.join(' ') || before.hint || 'devenv found nothing it can change for this' });
       }
       opts.onEvent?.({ type: 'fix-start', check, plan });

@@ -46,6 +46,11 @@ describe('issue 12: hostile, huge and unreadable inputs; .env writes; messages',
       await fs.mkdir(backups, { recursive: true });
       const r0 = await runCli(['fix', '--revert', 'kubectl-cache', '--json', '--dir', root], { env: t.env });
       assert.match(r0.stdout, /nothing to revert/, 'no backup yet: nothing to revert');
+      const h0 = await runCli(['fix', '--revert', 'kubectl-cache', '--dir', root], { env: t.env });
+      assert.equal(h0.code, 0, h0.stderr);
+      assert.match(h0.stdout, /kubectl-cache\]: nothing to revert \(no change of devenv's is recorded here\)/);
+      assert.match(h0.stdout, /Nothing to revert: kubectl-cache\. Nothing was changed\.\n/);
+      assert.doesNotMatch(h0.stdout, /Reverted:|↺/, 'nothing was reverted, so it does not say so');
       await fs.chmod(backups, 0o000);
       const r = await runCliAs(asUnprivileged(), ['fix', '--revert', 'kubectl-cache', '--dir', root], { env: t.env, timeoutMs: 60_000 });
       await fs.chmod(backups, 0o755);

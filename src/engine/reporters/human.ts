@@ -9,7 +9,7 @@
 import { Chalk } from 'chalk';
 import type { Ora } from 'ora';
 import { CATEGORIES, fixKindOf, type Check, type Status, type TimedResult } from '../check.js';
-import { summarizeFixes, type FixOutcome } from '../engine.js';
+import { NOTHING_TO_REVERT, summarizeFixes, type FixOutcome } from '../engine.js';
 import { clip, dedupe, DEFAULT_WIDTH, truncate, wrapBlock } from './layout.js';
 import { summarize, type InEffect, type Output, type Reporter, type ReportMeta } from './types.js';
 
@@ -289,7 +289,8 @@ export function humanReporter(out: Output, opts: HumanOptions = {}): Reporter {
             if (after?.hint) lines.push(`    → ${after.hint}`);
             break;
           case 'reverted':
-            lines.push(`${c.cyan('↺')} ${head}: reverted${oc.message ? ` (${oc.message})` : ''}; the check now says: ${(after ?? oc.before).status}: ${(after ?? oc.before).summary}`);
+            if (oc.message === NOTHING_TO_REVERT) lines.push(`${c.gray('-')} ${head}: nothing to revert (no change of devenv's is recorded here); the check says: ${(after ?? oc.before).status}: ${(after ?? oc.before).summary}`);
+            else lines.push(`${c.cyan('↺')} ${head}: reverted${oc.message ? ` (${oc.message})` : ''}; the check now says: ${(after ?? oc.before).status}: ${(after ?? oc.before).summary}`);
             break;
           case 'skipped':
             lines.push(`${oc.ok ? c.gray('-') : c.red('✗')} ${head}: skipped: ${oc.message ?? oc.before.summary}`);
@@ -318,9 +319,14 @@ export function humanReporter(out: Output, opts: HumanOptions = {}): Reporter {
       } else if (o.dryRun) lines.push('Dry run: nothing was changed. Run the same command without --dry-run to apply it.');
       else if (o.revert) {
         const failedReverts = outcomes.filter((x) => x.action !== 'reverted');
-        lines.push(failedReverts.length === 0
-          ? `Reverted: ${outcomes.map((x) => x.id).join(', ')}. Next: devenv doctor (devenv fix ${outcomes.map((x) => x.id).join(' ')} re-applies the fix)`
-          : c.red(`Not reverted: ${failedReverts.map((x) => x.id).join(', ')}. Next: devenv doctor --verbose`));
+        const undone = outcomes.filter((x) => x.action === 'reverted' && x.message !== NOTHING_TO_REVERT).map((x) => x.id);
+        const untouched = outcomes.filter((x) => x.action === 'reverted' && x.message === NOTHING_TO_REVERT).map((x) => x.id);
+        const parts = [
+          ...(undone.length ? [`Reverted: ${undone.join(', ')}.`] : []),
+          ...(untouched.length ? [`Nothing to revert: ${untouched.join(', ')}.`] : []),
+          undone.length ? `Next: devenv doctor (devenv fix ${undone.join(' ')} re-applies the fix)` : 'Nothing was changed.',
+        ];
+        lines.push(failedReverts.length === 0 ? parts.join(' ') : c.red(`Not reverted: ${failedReverts.map((x) => x.id).join(', ')}. Next: devenv doctor --verbose`));
       } else if (sum.ok && outcomes.length > 0) {
         if (!opts.quiet) lines.push(c.green('All selected checks pass. Next: devenv doctor'));
       } else if (outcomes.length === 0) {

@@ -97,14 +97,30 @@ export function fixHooks(reporter: Reporter, flags: { json?: boolean; yes?: bool
   };
 }
 
-export function splitIds(values: string[] | undefined): string[] | undefined {
+export function splitIds(values: string[] | undefined, flag = '--only'): string[] | undefined {
   if (!values) return undefined;
-  return values.flatMap((v) => v.split(',')).map((s) => s.trim()).filter(Boolean);
+  const ids = values.flatMap((v) => v.split(',')).map((s) => s.trim()).filter(Boolean);
+  // `--only ""` (an unset shell variable) is not "every check"
+  if (ids.length === 0) throw new UsageError(`${flag} needs at least one check id`, ['devenv checks   (lists every id)']);
+  return ids;
 }
 
 /** oclif's parse errors, said plainly: what is wrong and what is allowed, without "Parsing --x" noise. */
 export function flagErrorMessage(message: string): string {
   const lines = message.split('\n').map((l) => l.trim()).filter((l) => l && !/^See more help with/.test(l));
+  if (/^The following errors occurred:?$/.test(lines[0] ?? '')) {
+    // oclif's exclusive flags, one line per side ("--quiet=true cannot also be provided when using --verbose"): once per pair
+    const said = new Set<string>();
+    const out: string[] = [];
+    for (const l of lines.slice(1)) {
+      const x = /^(--[\w-]+)(?:=\S*)? cannot also be provided when using (--[\w-]+)$/.exec(l);
+      const text = x ? `${[x[1], x[2]].sort().join(' and ')} cannot be used together` : l;
+      const key = x ? [x[1], x[2]].sort().join(' ') : l;
+      if (!said.has(key)) out.push(text);
+      said.add(key);
+    }
+    if (out.length > 0) return out.join('; ');
+  }
   const m = /^Parsing (--[\w-]+)$/.exec(lines[0] ?? '');
   if (m && lines.length > 1) {
     const rest = lines.slice(1).join(' ');

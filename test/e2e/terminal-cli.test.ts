@@ -94,8 +94,11 @@ describe('CLI conventions', () => {
     assert.match(profile.stderr, /Expected --profile=bogus to be one of: build, cluster, pilot-local, network, all/);
     const both = await runCli(['doctor', '--quiet', '--verbose'], { env: t.env, cwd: t.dir });
     assert.equal(both.code, 2);
-    assert.match(both.stderr, /--verbose=true cannot also be provided when using --quiet|cannot also be provided/);
-    for (const r of [zero, word, profile, both]) noStack(r.stderr);
+    assert.equal(both.stderr.split('\n')[0], 'Error: --quiet and --verbose cannot be used together', 'once per pair, in plain words');
+    const empty = await runCli(['doctor', '--only', ''], { env: t.env, cwd: t.dir });
+    assert.equal(empty.code, 2, 'an empty --only (an unset shell variable) is not "every check"');
+    assert.match(empty.stderr, /^Error: --only needs at least one check id\n/);
+    for (const r of [zero, word, profile, both, empty]) noStack(r.stderr);
   });
 
   it('--json: usage, flag and config errors are one {"error": {message, code, suggestions}} object on stdout, same exit codes', async () => {

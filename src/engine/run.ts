@@ -77,7 +77,14 @@ export async function doctor(opts: CommonOptions & { only?: string[]; fix?: FixH
     disabled: ctx.config.checks.disable,
     onEvent: (e) => opts.reporter.onEvent(e),
   });
-  opts.reporter.doctor(meta(ctx, opts.version), checks, results, opts.fix ? { following: 'fix' } : undefined);
+  const profiles = profilesOf(ctx, opts);
+  const partial =
+    opts.only && opts.only.length > 0
+      ? `--only ${opts.only.join(',')}: the other checks did not run`
+      : profiles.length > 0 && !profiles.includes('build') && !profiles.includes('all')
+        ? `profile ${profiles.join(', ')}: the build checks did not run`
+        : undefined;
+  opts.reporter.doctor({ ...meta(ctx, opts.version), ...(partial ? { partial } : {}) }, checks, results, opts.fix ? { following: 'fix' } : undefined);
   const doctorExit = results.some((r) => r.status === 'fail') ? 1 : 0;
   if (!opts.fix) return { exitCode: doctorExit, results, ctx };
   // doctor --fix: the fixes for what doctor found, with the same consent rules as `fix`.

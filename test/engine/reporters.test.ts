@@ -65,4 +65,17 @@ describe('human reporter: a slow check without a terminal', () => {
     await new Promise((res) => setTimeout(res, 250));
     assert.equal(o.err.join('').split('\n').filter(Boolean).length, n, 'lines after the check ended');
   });
+
+  it('a clean run says "Ready to build" only when every build check ran; a selection says only that it passes', () => {
+    const check: Check = { id: 'go-version', title: 'Go toolchain', category: 'toolchain', description: 'x', run: async () => ({ status: 'ok', summary: 'ok' }) };
+    const results = [{ id: 'go-version', status: 'ok' as const, summary: 'go 1.19', durationMs: 1 }];
+    const meta = { version: '0.0.0', root: '/x', project: null };
+    const all = plain();
+    humanReporter(all).doctor(meta, [check], results);
+    assert.match(all.out.join(''), /1 ok, 0 warnings, 0 failed, 0 skipped\. Ready to build: make build\n$/);
+    const some = plain();
+    humanReporter(some).doctor({ ...meta, partial: '--only go-version: the other checks did not run' }, [check], results);
+    assert.match(some.out.join(''), /1 ok, 0 warnings, 0 failed, 0 skipped\. The selected checks pass \(--only go-version: the other checks did not run\)\n$/);
+    assert.doesNotMatch(some.out.join(''), /Ready to build/);
+  });
 });

@@ -215,7 +215,7 @@ export function humanReporter(out: Output, opts: HumanOptions = {}): Reporter {
       const manual = results.filter((r) => fixKindOf(byId.get(r.id), r) === 'manual').map((r) => r.id);
       const crashed = results.filter((r) => r.crashed).map((r) => r.id);
       const parts: string[] = [];
-      if (s.fail === 0 && s.warn === 0) parts.push('Ready to build: make build');
+      if (s.fail === 0 && s.warn === 0) parts.push(meta.partial ? `The selected checks pass (${meta.partial})` : 'Ready to build: make build');
       else {
         if (auto.length > 0) parts.push(`Next: devenv fix ${auto.join(' ')} (or devenv doctor --fix; devenv fix --all --dry-run shows the plan)`);
         if (manual.length > 0) parts.push(`Needs you: ${manual.join(', ')} (devenv fix ${manual.join(' ')} shows exactly what to do)`);

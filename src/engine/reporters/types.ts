@@ -22,6 +22,11 @@ export interface ReportMeta {
   /** How devenv reaches the network: the proxy in effect (credentials redacted) and the mode. */
   network?: { proxy: string; mode: string };
   inEffect?: InEffect;
+  /**
+   * Why not every check of the build profile ran (`--only go-version`, `--profile cluster`):
+   * then a clean run says its selection passes, never "Ready to build".
+   */
+  partial?: string;
 }
 
 export interface FixReportOptions {

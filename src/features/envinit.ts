@@ -44,7 +44,7 @@ export async function envInit(opts: EnvInitOptions): Promise<number> {
   const interactive = Boolean(opts.ask);
   if (!interactive && opts.hub === undefined && opts.tag === undefined) {
     throw new UsageError('nothing to do: no --hub or --tag given, and no terminal to ask on; .istiorc.mk was not touched', [
-      'devenv env init --hub docker.io/<you> --tag 1.4-dev',
+      `devenv env init --hub docker.io/<you> --tag ${suggestedTag(ctx.projectVersion) ?? '<version>-dev'}`,
       'or run devenv env init in a terminal to be asked',
     ]);
   }

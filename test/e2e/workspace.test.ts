@@ -14,11 +14,12 @@ describe('devenv env init', () => {
   const ORIGINAL = '# my settings\r\nHUB := docker.io/old  # mine\r\n\r\nexport GOPROXY ?= https://proxy.example\r\n\xe9t\xe9 := latin1\r\n';
 
   it('without flags and without a terminal: does nothing, says why, exit 2', async () => {
-    const root = await istioFixture(path.join(t.dir, 'noflags'));
+    const root = await istioFixture(path.join(t.dir, 'noflags'), { version: '1.24-dev' });
     await fs.writeFile(path.join(root, '.istiorc.mk'), Buffer.from(ORIGINAL, 'latin1'));
     const r = await runCli(['env', 'init', '--dir', root], { env: t.env });
     assert.equal(r.code, 2);
     assert.match(r.stderr, /nothing to do: no --hub or --tag given, and no terminal to ask on; \.istiorc\.mk was not touched/);
+    assert.match(r.stderr, /devenv env init --hub docker\.io\/<you> --tag 1\.24-dev\n/, 'the tag suggested is this checkout\'s');
     assert.equal(await fs.readFile(path.join(root, '.istiorc.mk'), 'latin1'), ORIGINAL);
   });
 

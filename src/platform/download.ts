@@ -195,7 +195,11 @@ function targetFor(candidate: string, upstream: string, config: Config, authHead
 }
 
 function describeFailures(what: string, attempts: Attempt[]): DevenvError {
-  const lines = attempts.map((a) => `${a.url}: ${a.error}${a.rule ? ` [mirror from ${describeRule(a.rule)}]` : ''}`);
+  // Why first, then where: a long message cut short on a terminal still says why. The URL asked for is
+  // named once; an attempt at another URL (a mirror) names it, and a proxy the request went through.
+  const lines = attempts.map(
+    (a) => `${a.error}${a.url === what ? '' : ` at ${a.url}`}${a.via ? ` via proxy ${a.via}` : ''}${a.rule ? ` [mirror from ${describeRule(a.rule)}]` : ''}`,
+  );
   return new DevenvError(`could not download ${what}: ${lines.join('; ')}`, {
     suggestions: attempts.some((a) => a.rule)
       ? ['Check that the mirror serves this path, or correct the rule under "mirrors.urls" in the devenv config.']
@@ -207,6 +211,8 @@ interface Attempt {
   url: string;
   error: string;
   rule?: [string, string];
+  /** the proxy the request went through (redacted) */
+  via?: string;
 }
 
 class HttpError extends Error {
@@ -248,6 +254,12 @@ export function createDownloader(config: Config, cacheDir?: string, dopts: Downl
   const agents = new Map<string, Promise<Agent>>();
   const firstTimeout = (i: number, n: number) =>
     i === 0 && n > 1 && config.prefer === 'upstream' ? config.download.upstreamTimeoutMs : config.download.timeoutMs;
+
+  /** The proxy a request to `url` goes through, redacted, for messages. */
+  function viaOf(url: URL): string | undefined {
+    const p = proxyFor(url, proxies);
+    return p ? redactUrl(p) : undefined;
+  }
 
   function agentFor(url: URL): Promise<Agent> | undefined {
     const proxy = proxyFor(url, proxies);
@@ -312,7 +324,8 @@ export function createDownloader(config: Config, cacheDir?: string, dopts: Downl
     } catch (err) {
       if (err instanceof NetworkPolicyError) throw err;
       if (ctl.signal.aborted && !opts.signal?.aborted) throw new Error(`no response within ${Math.round(timeoutMs / 1000)}s`);
-      throw new Error(redactUrl(errorMessage(err)));
+      // node-fetch says "request to <url> failed, reason: <why>": the URL is named by the caller already
+      throw new Error(redactUrl(errorMessage(err).replace(/^request to \S+ failed, reason: /, '')));
     } finally {
       clearTimeout(timer);
       opts.signal?.removeEventListener('abort', onAbort);
@@ -356,7 +369,7 @@ export function createDownloader(config: Config, cacheDir?: string, dopts: Downl
       } catch (err) {
         if (opts.signal?.aborted) throw err;
         if (err instanceof NetworkPolicyError && urls.length === 1) throw err;
-        attempts.push({ url: t.shown, error: errorMessage(err), rule: t.rule });
+        attempts.push({ url: t.shown, error: errorMessage(err), rule: t.rule, via: viaOf(t.url) });
       }
     }
     throw describeFailures(redactUrl(url), attempts);
@@ -585,7 +598,7 @@ export function createDownloader(config: Config, cacheDir?: string, dopts: Downl
           if (err instanceof SinkFailure && urls.length === 1) throw err.failure;
           if (err instanceof TooLarge) throw new DevenvError(err.message, { suggestions: ['Raise download.maxBytes in the devenv config if this artifact is really that large.'] });
           if (err instanceof NetworkPolicyError && urls.length === 1) throw err;
-          attempts.push({ url: t.shown, error: errorMessage(err), rule: t.rule });
+          attempts.push({ url: t.shown, error: errorMessage(err), rule: t.rule, via: viaOf(t.url) });
         }
       }
       throw describeFailures(redactUrl(opts.url), attempts);

@@ -142,7 +142,7 @@ describe('networks as contributors have them (e2e)', () => {
       const r = await runCliAs(UNSHARE, ['fix', 'go-version', ...extra, '--json', '--dir', root], { env: nenv, timeoutMs: 60_000 });
       const o = JSON.parse(r.stdout).fixes[0];
       assert.equal(o.action, 'failed', r.stdout);
-      assert.match(o.message, /http:\/\/127\.0\.0\.1:9\/go-mirror\/\?mode=json&include=all: .*ECONNREFUSED.* \[mirror from mirrors\.urls "https:\/\/go\.dev\/dl\/" → "http:\/\/127\.0\.0\.1:9\/go-mirror\/"\]/);
+      assert.match(o.message, /ECONNREFUSED.* at http:\/\/127\.0\.0\.1:9\/go-mirror\/\?mode=json&include=all \[mirror from mirrors\.urls "https:\/\/go\.dev\/dl\/" → "http:\/\/127\.0\.0\.1:9\/go-mirror\/"\]/);
       assert.doesNotMatch(o.message, /; https:\/\/go\.dev\//, 'the upstream was tried');
     }
     const lines = await attempts(log);

@@ -68,7 +68,7 @@ describe('downloader', () => {
 
   it('never leaves a partial file at the destination, even when every attempt is cut', async () => {
     const { d, dest } = setup({ '/c.bin': { body, cutAfter: 1000, cutTimes: 99, ranges: false } });
-    await assert.rejects(d.download({ url: `${UP}c.bin`, dest }), /could not download https:\/\/upstream\.invalid\/c\.bin: http:\/\/127\.0\.0\.1:\d+\/t\d+\/c\.bin: transfer interrupted after 1000 of 262144 bytes/);
+    await assert.rejects(d.download({ url: `${UP}c.bin`, dest }), /could not download https:\/\/upstream\.invalid\/c\.bin: transfer interrupted after 1000 of 262144 bytes \(after 3 attempts\) at http:\/\/127\.0\.0\.1:\d+\/t\d+\/c\.bin/);
     await assert.rejects(fs.access(dest));
     assert.deepEqual(await partials(dest), []);
   });
@@ -82,14 +82,35 @@ describe('downloader', () => {
 
   it('404 and 500 name the URL actually used', async () => {
     const { d, dest } = setup({ '/e.bin': { body: 'boom', status: 500 } });
-    await assert.rejects(d.download({ url: `${UP}missing.bin`, dest }), /http:\/\/127\.0\.0\.1:\d+\/t\d+\/missing\.bin: HTTP 404 Not Found/);
-    await assert.rejects(d.download({ url: `${UP}e.bin`, dest }), /http:\/\/127\.0\.0\.1:\d+\/t\d+\/e\.bin: HTTP 500 Internal Server Error \(after 3 attempts\)/);
+    await assert.rejects(d.download({ url: `${UP}missing.bin`, dest }), /: HTTP 404 Not Found at http:\/\/127\.0\.0\.1:\d+\/t\d+\/missing\.bin/);
+    await assert.rejects(d.download({ url: `${UP}e.bin`, dest }), /: HTTP 500 Internal Server Error \(after 3 attempts\) at http:\/\/127\.0\.0\.1:\d+\/t\d+\/e\.bin/);
+  });
+
+  it('a refused connection: the URL named once, then why (and the proxy it went through); credentials never shown', async () => {
+    // a port nothing listens on: bound, then closed
+    const closed = http.createServer();
+    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise<void>((r) => closed.close(() => r()));
+    const config: Config = { ...defaultConfig(), download: { ...defaultConfig().download, retries: 1 } };
+    const direct = createDownloader(config, undefined);
+    const url = `http://127.0.0.1:${port}/x.bin`;
+    await assert.rejects(direct.download({ url, dest: path.join(dir, 'refused', 'x') }), (e: Error) => {
+      assert.equal(e.message, `could not download ${url}: connect ECONNREFUSED 127.0.0.1:${port} (after 2 attempts)`);
+      return true;
+    });
+    const proxied = createDownloader(config, undefined, { env: { HTTPS_PROXY: `http://user:s3cret@127.0.0.1:${port}` } });
+    await assert.rejects(proxied.download({ url: `${UP}y.bin`, dest: path.join(dir, 'refused', 'y') }), (e: Error) => {
+      assert.equal(e.message, `could not download ${UP}y.bin: connect ECONNREFUSED 127.0.0.1:${port} (after 2 attempts) via proxy http://user:***@127.0.0.1:${port}`);
+      assert.doesNotMatch(e.message, /s3cret/);
+      return true;
+    });
   });
 
   it('a server that never answers times out with a clear message', async () => {
     const { d, dest } = setup({ '/f.bin': { body, hang: true } }, { download: { timeoutMs: 300, upstreamTimeoutMs: 300, retries: 0, maxBytes: 2 ** 30 } });
     const t0 = Date.now();
-    await assert.rejects(d.download({ url: `${UP}f.bin`, dest }), /t\d+\/f\.bin: no response within 0s/);
+    await assert.rejects(d.download({ url: `${UP}f.bin`, dest }), /: no response within 0s .*at http:\/\/127\.0\.0\.1:\d+\/t\d+\/f\.bin/);
     assert.ok(Date.now() - t0 < 5000);
   });
 
@@ -242,7 +263,7 @@ describe('downloader', () => {
       const bad = corruptGzip(archive);
       const { d, id, cache } = setup({ '/e.tar.gz': bad });
       const { outs, sink } = sinkFor(id, 'e.tar.gz');
-      await assert.rejects(d.download({ url: `${UP}e.tar.gz`, sink }), /http:\/\/127\.0\.0\.1:\d+\/t\d+\/e\.tar\.gz: cannot extract e\.tar\.gz: its gzip data is corrupt/);
+      await assert.rejects(d.download({ url: `${UP}e.tar.gz`, sink }), /cannot extract e\.tar\.gz: its gzip data is corrupt at http:\/\/127\.0\.0\.1:\d+\/t\d+\/e\.tar\.gz/);
       await sink.abort();
       for (const o of outs) await assert.rejects(fs.access(o));
       assert.deepEqual(await fs.readdir(path.join(cache, 'blobs', 'sha256')).catch(() => []), []);

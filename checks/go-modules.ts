@@ -67,9 +67,14 @@ export const goModules = {
     const r = await ctx.exec(go, ['mod', 'download'], { cwd: ctx.root!, env: goEnv(ctx, { GOFLAGS: '-mod=mod', GOPROXY: 'off', GO111MODULE: 'on' }) });
     if (r.ok) return { status: 'ok', summary: 'all modules are in the module cache', found: 'complete', source: 'go.mod' };
     const missing = (r.stderr.match(/module lookup disabled by GOPROXY=off|missing|not found/g) ?? []).length;
+    // go prints one "module lookup disabled by GOPROXY=off" per module it lacks (without naming it, before Go 1.21): count them
+    const lacking = (r.stderr.match(/module lookup disabled by GOPROXY=off/g) ?? []).length;
     return {
       status: 'fail',
-      summary: `the module cache is incomplete: ${tail(r.stderr || r.stdout, 1)}`,
+      summary:
+        lacking > 0
+          ? `the module cache lacks ${lacking} module${lacking === 1 ? '' : 's'} of go.mod (go mod download, looked up with no network)`
+          : `the module cache is incomplete: ${tail(r.stderr || r.stdout, 1)}`,
       found: missing ? 'incomplete' : 'error',
       source: 'go.mod',
       hint: `devenv fix go-modules${ctx.config.go.proxy ? '' : ' (set go.proxy in the devenv config for a Go module mirror)'}`,

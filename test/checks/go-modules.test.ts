@@ -67,6 +67,7 @@ describe('go-modules and go-vendor with a real go and a GOPROXY built here', () 
     const { ctx } = await fixture('mods', ['example.com/hello v1.0.0']);
     const before = await runOneCheck(goModules, ctx, 30_000);
     assert.equal(before.status, 'fail', before.summary);
+    assert.equal(before.summary, 'the module cache lacks 1 module of go.mod (go mod download, looked up with no network)');
     const [o] = await runFixes([goModules], ctx, { timeoutMs: 30_000 });
     assert.equal(o.action, 'fixed', o.message);
     assert.match(o.plan!.steps[0].describe, new RegExp(`GO111MODULE=on GOPROXY=file://${proxy.replace(/[/.]/g, '\\$&')} .*go mod download`));

@@ -55,12 +55,29 @@ export function isSecretName(name: string): boolean {
   return SECRET_NAME.test(name);
 }
 
-/** Redacts URL userinfo and the values of secret-looking env vars found in text. */
+/**
+ * The pieces of a secret value that may show up alone: the value itself and,
+ * for a header (`Authorization: Bearer abc…`, Istio's AUTH_HEADER), what follows
+ * the name and what follows the scheme. Longest first.
+ */
+function secretPieces(value: string): string[] {
+  const pieces = [value];
+  const colon = value.indexOf(':');
+  if (colon > 0 && /^[\w-]+$/.test(value.slice(0, colon))) {
+    const rest = value.slice(colon + 1).trim();
+    pieces.push(rest);
+    const space = rest.indexOf(' ');
+    if (space > 0 && /^[A-Za-z]+$/.test(rest.slice(0, space))) pieces.push(rest.slice(space + 1).trim());
+  }
+  return pieces.filter((p) => p.length >= 4);
+}
+
+/** Redacts URL userinfo and the values of secret-looking env vars found in text (a header's credentials alone too). */
 export function redact(text: string, env: Record<string, string | undefined> = {}): string {
   let out = redactUrl(text);
   for (const [name, value] of Object.entries(env)) {
     if (!value || value.length < 4 || !isSecretName(name)) continue;
-    out = out.split(value).join('***');
+    for (const piece of secretPieces(value)) out = out.split(piece).join('***');
   }
   return out;
 }

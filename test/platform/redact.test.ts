@@ -13,6 +13,15 @@ describe('redaction', () => {
     assert.equal(redact('token abcdef', { MY_TOKEN: 'abcdef' }), 'token ***');
   });
 
+  it("a header's credentials alone (AUTH_HEADER: 'Authorization: Bearer …'), as a server may echo them", () => {
+    const env = { AUTH_HEADER: 'Authorization: Bearer s3cr3t-t0ken' };
+    assert.equal(redact('sent Authorization: Bearer s3cr3t-t0ken', env), 'sent ***');
+    assert.equal(redact('401: invalid token s3cr3t-t0ken', env), '401: invalid token ***');
+    assert.equal(redact('scheme Bearer s3cr3t-t0ken', env), 'scheme ***');
+    assert.equal(redact('the Authorization header was refused', env), 'the Authorization header was refused', 'the header name alone is no secret');
+    assert.equal(redact('x', { API_KEY: 'a:b' }), 'x');
+  });
+
   it('is linear: hostile inputs of 80k characters and 10 MB take milliseconds (issue 12 item 12)', () => {
     const inputs = ['a'.repeat(80_000), '://'.repeat(30_000), 'a://@'.repeat(20_000), 'x:/'.repeat(30_000), `https://${'u'.repeat(80_000)}`, 'FROM '.padEnd(10_000_000, 'a')];
     for (const s of inputs) {

@@ -279,6 +279,8 @@ export interface FixOutcome {
   message?: string;
   /** Steps the person still has to do themselves (manual steps of the plan) when the check is not ok. */
   needsYou?: string[];
+  /** What to try, from the error that failed a step (a DevenvError's suggestions, redacted). */
+  suggestions?: string[];
   /** The check crashed (a devenv bug) while checking or planning. */
   crashed?: boolean;
   /** Not run because the person pressed Ctrl-C at a question. */
@@ -438,6 +440,7 @@ export async function runFixes(checks: readonly Check[], ctx: Context, opts: Fix
       if (opts.stopped?.()) return interrupted();
       let failure: string | undefined;
       let ranSteps = 0;
+      const suggestions: string[] = [];
       const runStep = async (c: Context, step: FixStep): Promise<string | undefined> => {
         opts.onEvent?.({ type: 'step-start', check, step });
         if (!step.run) {
@@ -451,6 +454,7 @@ export async function runFixes(checks: readonly Check[], ctx: Context, opts: Fix
           return undefined;
         } catch (err) {
           const msg = redact(errorMessage(err), ctx.env);
+          if (err instanceof DevenvError) for (const sg of err.suggestions) suggestions.push(redact(sg, ctx.env));
           opts.onEvent?.({ type: 'step-end', check, step, error: msg });
           return msg;
         }
@@ -474,7 +478,8 @@ export async function runFixes(checks: readonly Check[], ctx: Context, opts: Fix
       opts.onEvent?.({ type: 'check-end', check, result: after });
       const verdict = classifyFix({ before, after, ranSteps, failure, revert: opts.revert });
       const needsYou = !verdict.ok && manual.length ? { needsYou: manual } : {};
-      return done({ id: check.id, ...verdict, before, plan, after, ...needsYou, ...(failure ? { message: failure } : {}) });
+      const tips = failure && !verdict.ok && suggestions.length ? { suggestions: [...new Set(suggestions)] } : {};
+      return done({ id: check.id, ...verdict, before, plan, after, ...needsYou, ...(failure ? { message: failure } : {}), ...tips });
     })();
     outcomes.set(check.id, p);
     return p;

@@ -305,6 +305,7 @@ export function humanReporter(out: Output, opts: HumanOptions = {}): Reporter {
           default:
             lines.push(`${oc.crashed ? c.magenta('‼') : c.red('✗')} ${head}: ${oc.action.replace('-', ' ')}${oc.message ? ':' : ''}`);
             if (oc.message) lines.push(...failure(oc.message));
+            for (const sg of oc.suggestions ?? []) lines.push(`    → ${sg}`);
             if (oc.crashed) lines.push('    This is a bug in devenv, not your machine: please report it with the output of `devenv info`.');
             if (after && after.status !== 'ok') lines.push(`    re-check: ${clip(after.summary, { maxLines: 1 }).text}`);
         }

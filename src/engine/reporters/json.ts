@@ -67,6 +67,7 @@ export function jsonReporter(out: Output): Reporter {
           crashed: Boolean(o.crashed),
           interrupted: Boolean(o.interrupted),
           message: o.message ?? null,
+          suggestions: o.suggestions ?? [],
           needsYou: o.needsYou ?? [],
           notes: o.plan?.notes ?? [],
           steps: (o.plan?.steps ?? []).map((s) => ({

@@ -4,6 +4,7 @@ import type { CheckResult } from '../src/engine/check.js';
 import type { IstioContext as Context } from '../src/istio/project.js';
 import { DevenvError } from '../src/platform/errors.js';
 import { formatCommand } from '../src/platform/exec.js';
+import { effectiveGoProxy, unreachableGoProxy } from '../src/features/goproxy.js';
 import { manualStep } from '../src/features/steps.js';
 import { resolveGo } from '../src/features/toolchains.js';
 import { goRequirement } from './go-version.js';
@@ -102,7 +103,11 @@ export const goModules = {
           command: { cmd: go, args: ['mod', 'download'] },
           run: async (c) => {
             const limit = c.config.fix.commandTimeoutMs;
-            const r = await c.exec(go, ['mod', 'download'], { cwd: c.root!, env: goEnv(c, extra), timeoutMs: limit, tree: true });
+            const env = goEnv(c, extra);
+            // No route to the module proxy: say so in a second, not after go tried every module of go.mod.
+            const unreachable = await unreachableGoProxy(c, await effectiveGoProxy(c, go, env));
+            if (unreachable) throw unreachable;
+            const r = await c.exec(go, ['mod', 'download'], { cwd: c.root!, env, timeoutMs: limit, tree: true });
             if (r.timedOut) {
               throw new DevenvError(`go mod download did not finish within ${Math.round(limit / 1000)} s (fix.commandTimeoutMs) and was stopped`, {
                 suggestions: ['Raise fix.commandTimeoutMs in the devenv config if it is merely slow, or check go.proxy (GOPROXY).'],

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs/promises';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { goModules } from '../../checks/go-modules.js';
@@ -10,6 +12,7 @@ import { compareVendor, describeDiff, parseRequires } from '../../src/istio/vend
 import { istioFixture, tempEnv, testContext } from '../helpers/env.js';
 import { requireReal } from '../helpers/daemons.js';
 import { publishModule } from '../helpers/goproxy.js';
+import { startServer } from '../helpers/http.js';
 
 function have(cmd: string): boolean {
   try {
@@ -71,6 +74,36 @@ describe('go-modules and go-vendor with a real go and a GOPROXY built here', () 
     const [o] = await runFixes([goModules], ctx, { timeoutMs: 30_000 });
     assert.equal(o.action, 'fixed', o.message);
     assert.match(o.plan!.steps[0].describe, new RegExp(`GO111MODULE=on GOPROXY=file://${proxy.replace(/[/.]/g, '\\$&')} .*go mod download`));
+  });
+
+  it('a module proxy that does not answer: the fix says so in seconds and does not run go; one that answers is used', async (tc) => {
+    if (!requireReal(tc, 'go and python3', ok)) return;
+    const closed = http.createServer();
+    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise<void>((r) => closed.close(() => r()));
+    const dead = `http://127.0.0.1:${port}/goproxy`;
+    const { ctx } = await fixture('deadproxy', ['example.com/hello v1.0.0'], { go: { proxy: dead } });
+    const t0 = Date.now();
+    const [o] = await runFixes([goModules], ctx, { timeoutMs: 30_000 });
+    assert.equal(o.action, 'failed');
+    assert.equal(
+      o.message,
+      `go mod download needs the Go module proxy ${dead} (GOPROXY), which does not answer: connect ECONNREFUSED 127.0.0.1:${port}; go was not run`,
+    );
+    assert.match(o.suggestions?.[0] ?? '', /^Set go\.proxy in the devenv config to a Go module mirror you can reach/);
+    assert.ok(Date.now() - t0 < 10_000, `${Date.now() - t0} ms`);
+    await assert.rejects(fs.access(path.join(ctx.env.GOMODCACHE!, 'cache', 'download', 'example.com')), 'go did not run');
+    // A proxy that answers (404 for everything) is not in the way: go falls back to the next entry on a 404.
+    const server = await startServer({});
+    try {
+      const { ctx: ctx2 } = await fixture('liveproxy', ['example.com/hello v1.0.0'], { go: { proxy: `${server.url}/nothing,file://${proxy}` } });
+      const [o2] = await runFixes([goModules], ctx2, { timeoutMs: 30_000 });
+      assert.equal(o2.action, 'fixed', o2.message);
+      assert.ok(server.log.some((l) => l.startsWith('GET /nothing')), server.log.join('\n'));
+    } finally {
+      await server.close();
+    }
   });
 
   it('go-vendor: absent → warn, or fail with go.vendor "required"; the fix vendors; then ok', async (tc) => {

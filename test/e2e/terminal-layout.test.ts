@@ -140,7 +140,12 @@ describe('doctor output fits the terminal', () => {
   it('a long tool error from a fix is printed once, cut to its first lines; --verbose has all of it', async () => {
     const cfg = path.join(t.dir, 'proxy.json');
     const { writeFile } = await import('node:fs/promises');
-    await writeFile(cfg, JSON.stringify({ go: { proxy: 'http://127.0.0.1:9/' } }));
+    // A module proxy that answers, with 404 for every module: go fails once per module (a proxy that does not
+    // answer at all is caught before go runs, in one short line).
+    const { startServer } = await import('../helpers/http.js');
+    const server = await startServer({});
+    after(() => server.close());
+    await writeFile(cfg, JSON.stringify({ go: { proxy: `${server.url}/${'a-long-module-proxy-path/'.repeat(4)}` } }));
     const r = await runCli(['fix', 'go-modules', '--dir', root, '--config', cfg], { env, timeoutMs: 120_000 });
     assert.equal(r.code, 1, r.stdout + r.stderr);
     const all = r.stdout + r.stderr;

@@ -63,13 +63,16 @@ export function isSecretName(name: string): boolean {
 function secretPieces(value: string): string[] {
   const pieces = [value];
   const colon = value.indexOf(':');
-  if (colon > 0 && /^[\w-]+$/.test(value.slice(0, colon))) {
+  // Only a header's shape ("Name: value", a space after the colon): "user:pass" is not split, or every "pass" would go.
+  if (colon > 0 && /^[A-Za-z][\w-]*$/.test(value.slice(0, colon)) && value[colon + 1] === ' ') {
     const rest = value.slice(colon + 1).trim();
-    pieces.push(rest);
+    const parts = [rest];
     const space = rest.indexOf(' ');
-    if (space > 0 && /^[A-Za-z]+$/.test(rest.slice(0, space))) pieces.push(rest.slice(space + 1).trim());
+    if (space > 0 && /^[A-Za-z]+$/.test(rest.slice(0, space))) parts.push(rest.slice(space + 1).trim());
+    // a piece alone must look like a credential, not a word
+    pieces.push(...parts.filter((p) => p.length >= 8));
   }
-  return pieces.filter((p) => p.length >= 4);
+  return pieces;
 }
 
 /** Redacts URL userinfo and the values of secret-looking env vars found in text (a header's credentials alone too). */

@@ -78,4 +78,12 @@ describe('human reporter: a slow check without a terminal', () => {
     assert.match(some.out.join(''), /1 ok, 0 warnings, 0 failed, 0 skipped\. The selected checks pass \(--only go-version: the other checks did not run\)\n$/);
     assert.doesNotMatch(some.out.join(''), /Ready to build/);
   });
+
+  it("a failed fix's suggestions are printed as → lines under its error", () => {
+    const check: Check = { id: 'sug', title: 'sug', category: 'toolchain', description: 'x', run: async () => ({ status: 'fail', summary: 'no' }) };
+    const before = { id: 'sug', status: 'fail' as const, summary: 'no', durationMs: 1 };
+    const o = plain();
+    humanReporter(o).fix({ version: '0', root: null, project: null }, [check], [{ id: 'sug', action: 'failed', ok: false, before, after: before, message: 'the mirror did not answer', suggestions: ['Set go.proxy in the devenv config'] }], { dryRun: false, revert: false });
+    assert.match(o.out.join(''), /failed:\n {4}the mirror did not answer\n {4}→ Set go\.proxy in the devenv config\n {4}re-check: no\n/);
+  });
 });

@@ -20,6 +20,8 @@ describe('redaction', () => {
     assert.equal(redact('scheme Bearer s3cr3t-t0ken', env), 'scheme ***');
     assert.equal(redact('the Authorization header was refused', env), 'the Authorization header was refused', 'the header name alone is no secret');
     assert.equal(redact('x', { API_KEY: 'a:b' }), 'x');
+    assert.equal(redact('all checks pass; user:pass was sent', { REGISTRY_AUTH: 'user:pass' }), 'all checks pass; *** was sent', 'not a header: only the whole value');
+    assert.equal(redact('short abc stays', { AUTH_HEADER: 'X-Token: abc' }), 'short abc stays', 'a short piece alone is no credential');
   });
 
   it('is linear: hostile inputs of 80k characters and 10 MB take milliseconds (issue 12 item 12)', () => {

@@ -131,6 +131,7 @@ export function describeProvide(o: ProvideOptions): string {
  */
 export async function provideImage(ctx: Context, o: ProvideOptions): Promise<ImageSource & { id: string }> {
   const failures: string[] = [];
+  const hints: string[] = [];
   const pinnedTarget = o.target.includes('@');
   for (const s of o.sources) {
     try {
@@ -167,12 +168,17 @@ export async function provideImage(ctx: Context, o: ProvideOptions): Promise<Ima
       return { ...s, id: got.id };
     } catch (err) {
       if (err instanceof DevenvError && /^refusing |already names another image|after tagging/.test(err.message)) throw err;
-      failures.push(`${s.label} ${s.ref}: ${(err as Error).message}`);
-      ctx.log(`${s.ref} unavailable (${(err as Error).message})`);
+      const message = (err as Error).message;
+      // Why first, then which source: a long line cut short on a terminal still says why. The reference is
+      // named once (the daemon's own prefix and the command are noise here).
+      const why = message.replace(`docker pull ${s.ref}: `, '').replace(/^Error response from daemon: /, '');
+      failures.push(`${why} (${s.label}${s.ref === o.target ? '' : ` ${s.ref}`})`);
+      if (err instanceof DevenvError) hints.push(...err.suggestions);
+      ctx.log(`${s.ref} unavailable (${message})`);
     }
   }
   throw new DevenvError(`could not get ${o.target}: ${failures.join('; ')}`, {
-    suggestions: ['Add or fix a mirrors.images rule in the devenv config for a registry you can reach.'],
+    suggestions: [...new Set([...hints, 'Add or fix a mirrors.images rule in the devenv config for a registry you can reach.'])],
   });
 }
 

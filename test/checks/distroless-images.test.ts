@@ -274,7 +274,10 @@ describe('distroless-images against a real Docker engine and registry', () => {
     const r = await runCli(['fix', 'distroless-images', '--yes', '--json', '--dir', f.root], { env: f.env, timeoutMs: 120_000 });
     const o = JSON.parse(r.stdout).fixes.find((x: { id: string }) => x.id === 'distroless-images');
     assert.equal(o.action, 'failed');
-    assert.match(o.message, new RegExp(`docker pull ${reg}/partial/distroless-cc:latest: .*(not found|manifest unknown)`));
+    // why first, then which source; the daemon's hint (no such image at the mirror) is passed on
+    assert.match(o.message, new RegExp(`^could not get gcr\\.io/distroless/cc:latest: (.*; )?[^;]*(not found|manifest unknown)[^;]* \\(mirror ${reg}/partial/distroless-cc:latest\\)$`));
+    assert.doesNotMatch(o.message, /docker pull|Error response from daemon/);
+    assert.ok(o.suggestions.includes('The mirror has no such image: check mirrors.images in the devenv config.'), o.suggestions.join('\n'));
     assert.equal(r.code, 1);
     const after = await tags();
     assert.ok(after.includes('gcr.io/distroless/static:latest'), 'static was fixed');

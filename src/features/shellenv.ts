@@ -43,6 +43,10 @@ export async function computeShellEnv(ctx: Context, requiredGo?: string): Promis
     if (mode === 'vendor-gopath' && !/(^|\s)-mod=/.test(ctx.env.GOFLAGS ?? '')) out.vars.push(['GOFLAGS', '-mod=vendor']);
   }
   if (ctx.config.go.proxy) out.vars.push(['GOPROXY', ctx.config.go.proxy]);
+  // Said, not silent: an empty output looks like a failure to whoever runs it by hand (a comment evaluates to nothing).
+  if (out.path.length === 0 && out.vars.length === 0) {
+    out.comments.push(`nothing to export${ctx.root ? '' : ' outside an Istio checkout'}: devenv has installed no Go or gems here${ctx.root ? '' : ' (run it inside a checkout, or pass --dir)'}`);
+  }
   return out;
 }
 

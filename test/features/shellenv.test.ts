@@ -28,4 +28,15 @@ describe('shellenv per release line', () => {
       assert.equal(vars.get('GOFLAGS'), want.GOFLAGS, family);
     }
   });
+
+  it('outside a checkout with nothing installed: one comment says so (evaluates to nothing), not an empty output', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const { renderShellEnv } = await import('../../src/features/shellenv.js');
+    const outside = path.join(t.dir, 'not-a-checkout');
+    await (await import('node:fs/promises')).mkdir(outside, { recursive: true });
+    const env = await computeShellEnv(await testContext({ env: t.env, dir: outside }));
+    const text = renderShellEnv(env, 'bash');
+    assert.equal(text, '# nothing to export outside an Istio checkout: devenv has installed no Go or gems here (run it inside a checkout, or pass --dir)\n');
+    assert.equal(execFileSync('bash', ['--norc', '--noprofile', '-c', `${text}\necho ok`]).toString(), 'ok\n');
+  });
 });

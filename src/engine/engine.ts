@@ -279,7 +279,7 @@ export interface FixOutcome {
   message?: string;
   /** Steps the person still has to do themselves (manual steps of the plan) when the check is not ok. */
   needsYou?: string[];
-  /** What to try, from the error that failed a step (a DevenvError's suggestions, redacted). */
+  /** What to try, from the error that failed a step or the planning (a DevenvError's suggestions, redacted). */
   suggestions?: string[];
   /** The check crashed (a devenv bug) while checking or planning. */
   crashed?: boolean;
@@ -401,6 +401,7 @@ export async function runFixes(checks: readonly Check[], ctx: Context, opts: Fix
           ok: false,
           ...(crashed ? { crashed: true } : {}),
           message: `${crashed ? 'crashed while planning the fix' : 'could not plan the fix'}: ${redact(msg, ctx.env)}`,
+          ...(built.error instanceof DevenvError && built.error.suggestions.length ? { suggestions: built.error.suggestions.map((sg) => redact(sg, ctx.env)) } : {}),
         });
       }
       const raw: FixPlan = built.value!;

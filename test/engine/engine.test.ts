@@ -279,7 +279,7 @@ describe('fix engine', () => {
     assert.equal(o.suggestions, undefined, 'a plain error has nothing to suggest');
   });
 
-  it("a failing step's suggestions reach the outcome (secrets redacted)", async () => {
+  it("a failing step's (or plan's) suggestions reach the outcome (secrets redacted)", async () => {
     const env = { ...ctx.env, AUTH_HEADER: 'Authorization: Bearer tok3n-123456' };
     const c = check('sug', async () => ({ status: 'fail', summary: 'no' }), {
       fix: async () => ({
@@ -294,6 +294,15 @@ describe('fix engine', () => {
     assert.equal(o.action, 'failed');
     assert.equal(o.suggestions?.[0], 'Set go.proxy in the devenv config');
     assert.doesNotMatch(o.suggestions?.join(' ') ?? '', /tok3n-123456/);
+    // and from an error while planning
+    const p = check('plan', async () => ({ status: 'fail', summary: 'no' }), {
+      fix: async () => {
+        throw new DevenvError('the index did not answer', { suggestions: ['Add a mirror for go.dev'] });
+      },
+    });
+    const [po] = await runFixes([p], ctx, { timeoutMs: 1000 });
+    assert.equal(po.message, 'could not plan the fix: the index did not answer');
+    assert.deepEqual(po.suggestions, ['Add a mirror for go.dev']);
   });
 });
 

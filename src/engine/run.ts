@@ -70,14 +70,14 @@ export const EXIT_INTERRUPTED = 130;
 
 export async function doctor(opts: CommonOptions & { only?: string[]; fix?: FixHooks }): Promise<{ exitCode: number; results: TimedResult[]; ctx: Context }> {
   const ctx = await setup(opts);
-  const checks = selectChecks(opts.checks, { only: opts.only, profiles: profilesOf(ctx, opts), disabled: ctx.config.checks.disable });
+  const profiles = profilesOf(ctx, opts);
+  const checks = selectChecks(opts.checks, { only: opts.only, profiles, disabled: ctx.config.checks.disable });
   const timeoutMs = opts.timeoutMs ?? ctx.config.checks.timeoutMs;
   const results = await runChecks(checks, ctx, {
     timeoutMs,
     disabled: ctx.config.checks.disable,
     onEvent: (e) => opts.reporter.onEvent(e),
   });
-  const profiles = profilesOf(ctx, opts);
   const partial =
     opts.only && opts.only.length > 0
       ? `--only ${opts.only.join(',')}: the other checks did not run`

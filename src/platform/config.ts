@@ -203,7 +203,8 @@ function keysAt(schema: Z.ZodTypeAny, path: readonly (string | number)[]): strin
   let t = unwrap(schema);
   for (const seg of path) {
     const def = t._def as { typeName?: string; valueType?: Z.ZodTypeAny };
-    if (def.typeName === 'ZodObject') t = unwrap((t as Z.AnyZodObject).shape[String(seg)] ?? t);
+    const next = def.typeName === 'ZodObject' ? (t as Z.AnyZodObject).shape[String(seg)] : undefined;
+    if (next) t = unwrap(next);
     else if (def.typeName === 'ZodRecord' && def.valueType) t = unwrap(def.valueType);
     else return [];
   }

@@ -611,8 +611,7 @@ export function createDownloader(config: Config, cacheDir?: string, dopts: Downl
   async function probe(url: string, opts: { timeoutMs: number; signal?: AbortSignal }): Promise<ProbeResult> {
     const started = Date.now();
     const t = targetFor(url, url, config);
-    const p = proxyFor(t.url, proxies);
-    const via = p ? redactUrl(p) : undefined;
+    const via = viaOf(t.url);
     try {
       const { res, ctl } = await get(t, opts.timeoutMs, { signal: opts.signal });
       ctl.abort();

@@ -1,8 +1,8 @@
 /** `devenv bundle inspect`: what a bundle holds and whether every item verifies. */
 import fs from 'node:fs/promises';
-import { DevenvError, UsageError, errorMessage } from '../../platform/errors.js';
+import { DevenvError, errorMessage } from '../../platform/errors.js';
 import { humanBytes, type BundleManifest, type ItemKind } from './manifest.js';
-import { verifyBundle } from './verify.js';
+import { assertBundleFile, verifyBundle } from './verify.js';
 
 export interface InspectResult {
   file: string;
@@ -14,23 +14,22 @@ export interface InspectResult {
   error: string | null;
 }
 
+/** An inspection loads nothing: the verifier's "; nothing was loaded" is not said. */
+const notLoading = (message: string) => message.replace(/; nothing was loaded$/, '');
+
 export async function inspectBundle(file: string): Promise<InspectResult> {
-  const st = await fs.stat(file).catch(() => undefined);
-  if (!st) throw new UsageError(`${file}: no such file`, ['Name the bundle file that devenv bundle create wrote.']);
-  if (!st.isFile()) throw new UsageError(`${file}: not a file`, ['Name the bundle file that devenv bundle create wrote.']);
-  const bytes = st.size;
+  const bytes = await assertBundleFile(file);
   let manifest: BundleManifest | undefined;
   try {
     const v = await verifyBundle(file, { onManifest: (m) => void (manifest = m) });
     return { file, bytes, gzip: v.gzip, manifest: v.manifest, verified: true, error: null };
   } catch (err) {
-    // nothing is loaded by an inspection: the verifier's "nothing was loaded" is not said here
-    if (!manifest) throw err instanceof DevenvError ? new DevenvError(err.message.replace(/; nothing was loaded$/, ''), { suggestions: err.suggestions, exitCode: err.exitCode }) : err;
+    if (!manifest) throw err instanceof DevenvError ? new DevenvError(notLoading(err.message), { suggestions: err.suggestions, exitCode: err.exitCode }) : err;
     const fh = await fs.open(file, 'r');
     const magic = Buffer.alloc(2);
     await fh.read(magic, 0, 2, 0).finally(() => fh.close());
     const gzip = magic[0] === 0x1f && magic[1] === 0x8b;
-    return { file, bytes, gzip, manifest, verified: false, error: errorMessage(err).replace(/; nothing was loaded$/, '') };
+    return { file, bytes, gzip, manifest, verified: false, error: notLoading(errorMessage(err)) };
   }
 }
 

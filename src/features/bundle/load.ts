@@ -10,14 +10,14 @@ import path from 'node:path';
 import type { IstioContext as Context } from '../../istio/project.js';
 import { loadConfigFile } from '../../platform/config.js';
 import { seedCache, type Verification } from '../../platform/download.js';
-import { DevenvError, UsageError } from '../../platform/errors.js';
+import { DevenvError } from '../../platform/errors.js';
 import { formatCommand } from '../../platform/exec.js';
 import { copyAtomic } from '../../platform/files.js';
 import { probeDaemon } from '../docker.js';
 import { dockerError, inspectImage, tag } from '../images.js';
 import { humanBytes, type BundleCheckout, type BundleManifest, type ManifestItem } from './manifest.js';
 import { readCheckout } from './create.js';
-import { verifyBundle } from './verify.js';
+import { assertBundleFile, verifyBundle } from './verify.js';
 import { setUserGoProxy, type ConfigWrite } from './userconfig.js';
 
 export interface LoadOptions {
@@ -82,8 +82,7 @@ async function installModuleFile(root: string, item: ManifestItem, staged: strin
 }
 
 export async function loadBundle(ctx: Context, opts: LoadOptions): Promise<LoadResult> {
-  const st = await fs.stat(opts.file).catch(() => undefined);
-  if (!st?.isFile()) throw new UsageError(`${opts.file}: ${st ? 'not a file' : 'no such file'}`, ['Name the bundle file that devenv bundle create wrote.']);
+  await assertBundleFile(opts.file);
   const here = ctx.root ? await readCheckout(ctx) : null;
   let differences: string[] = [];
   await fs.mkdir(ctx.paths.data, { recursive: true });

@@ -6,8 +6,9 @@
  */
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
+import fs from 'node:fs/promises';
 import path from 'node:path';
-import { DevenvError } from '../../platform/errors.js';
+import { DevenvError, UsageError } from '../../platform/errors.js';
 import { MANIFEST_NAME, MAX_MANIFEST_BYTES, parseManifest, unsafePathReason, type BundleManifest, type ManifestItem } from './manifest.js';
 import { openBundleStream, readTar, type EntrySink } from './tar.js';
 
@@ -38,6 +39,13 @@ function escapes(name: string, target: string, hard: boolean): boolean {
   if (target.startsWith('/')) return true;
   const resolved = path.posix.normalize(hard ? target : path.posix.join(path.posix.dirname(name), target));
   return resolved === '..' || resolved.startsWith('../');
+}
+
+/** A usage error (exit 2) unless `file` is a regular file: what load and inspect check before reading it. */
+export async function assertBundleFile(file: string): Promise<number> {
+  const st = await fs.stat(file).catch(() => undefined);
+  if (!st?.isFile()) throw new UsageError(`${file}: ${st ? 'not a file' : 'no such file'}`, ['Name the bundle file that devenv bundle create wrote.']);
+  return st.size;
 }
 
 export async function verifyBundle(file: string, opts: VerifyOptions = {}): Promise<VerifiedBundle> {

@@ -6,7 +6,7 @@
  *   --version       vs  node -e ''
  *   shellenv        on its own (target <= 100 ms)
  *   fix --all       vs  curl fetching its largest download alone (target <= 1.5x), and vs "the shell
- *                       way" (1.4's init.sh/init_helm.sh for the same artifacts from bash, every
+ *                       way" (1.4's init.sh/init_helm.sh downloads of the same artifacts from bash, every
  *                       download at once: curl | tar xz, curl -o, cp; informative), all from the same
  *                       loopback server, once per --rate: unthrottled and capped per connection
  *                       (default 0,100 MiB/s, i.e. page-cache speed and roughly a 1 Gbit/s link);
@@ -190,6 +190,13 @@ const MAKEFILE = [
   'GO_VERSION_REQUIRED:=1.10',
   'VERSION ?= 1.4-dev',
   'BASE_VERSION ?= 1.4-dev.4',
+  '',
+  // the stamp rule 1.4 runs bin/init.sh through: with no stamp yet, make runs the script (and its copies) first
+  'init: $(ISTIO_OUT)/istio_is_init',
+  '',
+  '$(ISTIO_OUT)/istio_is_init: bin/init.sh istio.deps | $(ISTIO_OUT)',
+  '\tISTIO_OUT=$(ISTIO_OUT) bin/init.sh',
+  '\ttouch $(ISTIO_OUT)/istio_is_init',
   '',
 ].join('\n');
 const DEPS = JSON.stringify([{ _comment: '', name: 'PROXY_REPO_SHA', repoDir: 'src/proxy', repoName: 'proxy', file: '', lastStableSHA: SHA }], null, 2);
@@ -406,13 +413,15 @@ async function main(): Promise<void> {
 }
 
 /**
- * "The shell way": what 1.4's bin/init.sh and bin/init_helm.sh do for the same artifacts, from
- * bash, with the concurrency devenv has (every download started at once): `curl | tar xz` of the
- * member of each Envoy/helm tarball, a plain `curl -o` of kubectl to where the 1.4 build ADDs it,
- * then init.sh's copies of the debug binary (versioned file, `envoy` beside it, $ISTIO_OUT/envoy,
- * $ISTIO_BIN/envoy) and init_helm.sh's. The same files and byte counts as `fix --all` writes
- * (checked in the first round of each block); init.sh's `cp usr/local/bin/envoy "$2"; rm -rf usr`
- * is a `mv` here (a rename), so the floor writes no byte devenv does not. No checksum, no cache.
+ * "The shell way": what 1.4's bin/init.sh and bin/init_helm.sh download, from bash, with the
+ * concurrency devenv has (every download started at once): `curl | tar xz` of the member of each
+ * Envoy/helm tarball with the `envoy` copy init.sh makes beside it, a plain `curl -o` of kubectl to
+ * where the 1.4 build ADDs it, and init_helm.sh's copies. The same files and byte counts as
+ * `fix --all` writes (checked in the first round of each block); init.sh's
+ * `cp usr/local/bin/envoy "$2"; rm -rf usr` is a `mv` here (a rename), so the floor writes no byte
+ * devenv does not. No checksum, no cache. Neither writes the copies init.sh makes on every run
+ * ($ISTIO_OUT/envoy, $ISTIO_BIN/envoy): in a tree with no init stamp, make runs init.sh before it
+ * builds, and it makes them then, whoever downloaded.
  */
 const SHELL_WAY = `set -o errexit -o nounset -o pipefail
 base=$1 go=$2 sha=$3
@@ -433,8 +442,6 @@ envoy "$base/istio-build/proxy/envoy-alpha-$sha.tar.gz" "$rel" "envoy-$sha" & re
 } & helm=$!
 curl -fsSL -o "$rel/docker_build/docker.kubectl/kubectl" "$base/kubernetes-release/release/v1.13.10/bin/linux/amd64/kubectl" & kubectl=$!
 wait "$debug"; wait "$release"; wait "$helm"; wait "$kubectl"
-cp -f "$dbg/envoy-debug-$sha" "$rel/envoy"
-cp -f "$rel/envoy" "$bin/envoy"
 `;
 
 /**
@@ -498,13 +505,13 @@ async function benchFix(work: string, env: NodeJS.ProcessEnv): Promise<void> {
   const sizes = Object.values(files).filter((f) => !f.endsWith('.sha256')).map((f) => `${path.basename(f)} ${(fs.statSync(f).size / MIB).toFixed(0)} MiB`);
   console.log(`artifacts: ${sizes.join(', ')} (served on 127.0.0.1 from the page cache)`);
   console.log('every timed run starts from fresh directories, after the previous run\'s outputs are removed and `sync`');
-  // What fix --all writes on 1.4's layout: the debug binary four times (envoy-debug-<SHA>, debug/envoy, $ISTIO_OUT/envoy,
-  // $ISTIO_BIN/envoy), the release binary once (its `envoy` beside is $ISTIO_OUT/envoy), helm twice, kubectl once, and
-  // every download into its cache; checked against what the first fix round wrote.
+  // What fix --all writes on 1.4's layout with no init stamp: the debug and the release binary twice each (the versioned
+  // file and the `envoy` beside it: $ISTIO_OUT/envoy is release/envoy), helm twice, kubectl once, and every download into
+  // its cache; checked against what the first fix round wrote. (The copies init.sh makes on every run are make's.)
   const mib = (f: string) => Math.round(fs.statSync(f).size / MIB);
   const writes = [
-    ...[1, 2, 3, 4].map((i) => `debug-${i}:${SIZE_MIB}`),
-    `release:${RELEASE_MIB}`,
+    ...[1, 2].map((i) => `debug-${i}:${SIZE_MIB}`),
+    ...[1, 2].map((i) => `release-${i}:${RELEASE_MIB}`),
     'helm-1:40',
     'helm-2:40',
     'kubectl:40',

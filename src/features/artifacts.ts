@@ -14,7 +14,7 @@ import { DevenvError } from '../platform/errors.js';
 import { commitStaged, copyAtomic, exists, isExecutableFile, stage, type Staged } from '../platform/files.js';
 import { FilesSink, TarGzMemberSink } from '../platform/sinks.js';
 import { describeUrl, mirrorUrl } from '../platform/mirrors.js';
-import { s3Rule, type Copy, type Fetch } from '../istio/init.js';
+import { s3Rule, type Copy, type Fetch, type InitRerun } from '../istio/init.js';
 import { actionStep } from './steps.js';
 
 export interface ArtifactState {
@@ -63,25 +63,37 @@ export function shortPath(ctx: Context, p: string): string {
 }
 
 /** What is in place of the plan's files and copies. */
-export async function artifactState(ctx: Context, fetches: Fetch[], copies: Copy[] = [], executable = true): Promise<ArtifactState> {
-  const wanted = [...new Set([...fetches.flatMap((f) => [f.path, ...f.copies]), ...copies.map((c) => c.to)])];
+export async function artifactState(ctx: Context, fetches: Fetch[], copies: Copy[] = [], executable = true, byMake?: InitRerun): Promise<ArtifactState> {
+  const ours = byMake ? [] : copies;
+  const wanted = [...new Set([...fetches.flatMap((f) => [f.path, ...f.copies]), ...ours.map((c) => c.to)])];
   const have = await Promise.all(wanted.map((p) => present(p, executable || !/\.wasm$/.test(p))));
   const missing = wanted.filter((_, i) => !have[i]);
   const stale: Copy[] = [];
-  for (const c of copies) {
+  for (const c of ours) {
     if (missing.includes(c.to) || missing.includes(c.from)) continue;
     // Only the last copy to a path decides what is there.
-    if (copies.filter((x) => x.to === c.to).at(-1) !== c) continue;
+    if (ours.filter((x) => x.to === c.to).at(-1) !== c) continue;
     if (!(await sameFile(c.from, c.to))) stale.push(c);
   }
   const s3 = fetches.filter((f) => f.url.startsWith('s3://') && !mirrorUrl(f.url, ctx.config)?.match(/^https?:\/\//));
   const details = [
     ...fetches.map((f) => `${f.name}: ${f.url} (${f.urlSource}; ${f.at}) → ${shortPath(ctx, f.path)}${f.copies.length ? `, copied to ${f.copies.map((p) => shortPath(ctx, p)).join(', ')}` : ''}`),
-    ...copies.map((c) => `then ${c.at}: cp ${shortPath(ctx, c.from)} ${shortPath(ctx, c.to)}`),
+    ...copies.map((c) => `then ${c.at}: cp ${shortPath(ctx, c.from)} ${shortPath(ctx, c.to)}${byMake ? ' (made by make itself)' : ''}`),
+    ...(byMake && copies.length ? [byMakeNote(ctx, byMake)] : []),
     ...wanted.map((p, i) => `${have[i] ? 'present' : 'missing'} ${shortPath(ctx, p)}`),
     ...stale.map((c) => `differs: ${shortPath(ctx, c.to)} is not a copy of ${shortPath(ctx, c.from)} (${c.at} copies it there)`),
   ];
   return { wanted, missing, stale, s3, details };
+}
+
+/** Why make runs the script before it builds: "<stamp> is absent; Makefile.core.mk:290". */
+function rerunWhy(ctx: Context, r: InitRerun): string {
+  return `${r.newer ? `${r.newer} is newer than ${shortPath(ctx, r.stamp)}` : `${shortPath(ctx, r.stamp)} is absent`}; ${r.at}`;
+}
+
+/** Why the script's later copies are left to make, as one detail line. */
+export function byMakeNote(ctx: Context, r: InitRerun): string {
+  return `make runs bin/init.sh before it builds (${rerunWhy(ctx, r)}), and the script makes those copies on every run: devenv leaves them to it`;
 }
 
 /** A failing result for missing/stale files, naming the first one and the s3 rule when one is needed. */
@@ -122,6 +134,8 @@ export interface PlaceOptions {
   headers: Record<string, string>;
   /** file mode of placed files (0o755 for binaries, 0o644 for wasm) */
   mode: (f: Fetch) => number;
+  /** make runs the script before it builds: its later copies are left to it */
+  byMake?: InitRerun;
 }
 
 export interface DeliverOptions {
@@ -196,7 +210,9 @@ export async function placeStep(ctx: Context, fetches: Fetch[], copies: Copy[], 
     if (need.has(f)) lines.push(`download ${describeUrl(f.url, ctx.config)}${f.member ? `, extract ${f.member}` : ''} to ${into}`);
     else lines.push(`keep ${f.path} (present; ${f.at} skips the download)${f.copies.length ? `, copy it to ${f.copies.join(', ')} where missing` : ''}`);
   }
-  for (const c of copies) lines.push(`then copy ${c.from} to ${c.to} (${c.at})`);
+  const ours = opts.byMake ? [] : copies;
+  for (const c of ours) lines.push(`then copy ${c.from} to ${c.to} (${c.at})`);
+  if (opts.byMake && copies.length) lines.push(`leave the copies to ${[...new Set(copies.map((c) => c.to))].join(', ')} to make, which runs bin/init.sh before it builds (${rerunWhy(ctx, opts.byMake)})`);
   return actionStep('download', lines.join('; '), async (c) => {
     // What every path ends as, following the script in order (a later write to a path wins, as in the script):
     // the bytes of a download, or a copy of a file already in place.
@@ -210,7 +226,7 @@ export async function placeStep(ctx: Context, fetches: Fetch[], copies: Copy[], 
       if (need.has(f)) for (const p of [f.path, ...f.copies]) set(p, { fetch: f }, opts.mode(f));
       else for (const p of f.copies) if (!(await exists(p))) set(p, { file: f.path }, opts.mode(f));
     }
-    for (const cp of copies) {
+    for (const cp of ours) {
       const from = finalOf.get(cp.from);
       if (from) set(cp.to, from, 0o755);
       else if (!(await exists(cp.from))) continue;

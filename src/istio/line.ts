@@ -37,6 +37,11 @@ export interface ReleaseLine {
   linuxOut?: Located<'amd64' | 'target-arch'>;
   /** prerequisites of `init:` in the Makefiles (e.g. init-ztunnel-rs on 1.18+) */
   initTargets?: Located<string[]>;
+  /**
+   * The stamp rule that runs bin/init.sh, on every line `$(ISTIO_OUT)/istio_is_init: bin/init.sh istio.deps`
+   * (`$(TARGET_OUT)` from 1.14): make runs the script when the stamp is absent or older than a prerequisite.
+   */
+  initStamp?: Located<InitStamp>;
   /** the scripts `make init` runs, as text (absent on lines without them) */
   scripts: { init?: string; helm?: string; ztunnel?: string };
 }
@@ -105,6 +110,39 @@ export function readLayout(all: readonly MakeVar[], setupEnv?: string): Located<
 }
 
 /** `init: a b c` in the Makefiles, with its line. */
+export interface InitStamp {
+  /** as written, e.g. `$(ISTIO_OUT)/istio_is_init` */
+  target: string;
+  /** the normal prerequisites (not the order-only ones after `|`), e.g. bin/init.sh, istio.deps */
+  prereqs: string[];
+}
+
+/**
+ * The rule whose recipe runs bin/init.sh and then touches its own target: `T: P… | O…`, a recipe of tab-led
+ * lines, one of them `touch T` (or `touch $@`). Each line is matched on its own by patterns of disjoint classes.
+ */
+export function readInitStamp(texts: [string, string | undefined][]): Located<InitStamp> | undefined {
+  for (const [file, text] of texts) {
+    if (!text) continue;
+    const lines = text.split(/\r?\n/);
+    for (let i = 0; i < lines.length; i++) {
+      const rule = /^([^\s:#=]+)[ \t]*:(?![:=])([^|#]*)/.exec(lines[i]);
+      if (!rule) continue;
+      const recipe: string[] = [];
+      for (let j = i + 1; j < lines.length && lines[j].startsWith('\t'); j++) recipe.push(lines[j]);
+      const target = rule[1];
+      const touches = recipe.some((l) => {
+        const t = /^\t@?touch\s+(\S+)\s*$/.exec(l);
+        return t !== null && (t[1] === target || t[1] === '$@');
+      });
+      if (touches && recipe.some((l) => /(?:^|[\s/])bin\/init\.sh(?:\s|$)/.test(l) && !/^\t\s*@?#/.test(l))) {
+        return { value: { target, prereqs: rule[2].trim().split(/\s+/).filter(Boolean) }, file, line: i + 1 };
+      }
+    }
+  }
+  return undefined;
+}
+
 function readInitTargets(texts: [string, string | undefined][]): Located<string[]> | undefined {
   for (const [file, text] of texts) {
     if (!text) continue;
@@ -156,6 +194,10 @@ export async function readReleaseLine(root: string, goMod: GoMod | undefined, ma
     ],
     linuxOut,
     initTargets: readInitTargets([
+      ['Makefile.core.mk', core],
+      ['Makefile', makefile],
+    ]),
+    initStamp: readInitStamp([
       ['Makefile.core.mk', core],
       ['Makefile', makefile],
     ]),

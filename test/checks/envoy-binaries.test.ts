@@ -33,26 +33,67 @@ describe('envoy-binaries', () => {
     return testContext({ env, dir: tree.root, platform: 'linux', arch: 'x64' });
   }
 
+  /** Where the family's Makefile keeps the stamp of its last bin/init.sh run: $(ISTIO_OUT) / $(TARGET_OUT) on amd64. */
+  const stampOf = (tree: IstioTree) =>
+    tree.gopath ? path.join(tree.gopath, 'out/linux_amd64/release/istio_is_init') : path.join(tree.root, 'out/linux_amd64/istio_is_init');
+  /** As after a `make init`: the stamp newer than bin/init.sh and istio.deps, so make will not run the script again. */
+  async function stamp(tree: IstioTree): Promise<void> {
+    await fs.mkdir(path.dirname(stampOf(tree)), { recursive: true });
+    await fs.writeFile(stampOf(tree), '');
+  }
+
   // What each family's bin/init.sh leaves for Envoy: versioned files, copies beside them (1.3+), $ISTIO_OUT/envoy,
   // $ISTIO_BIN/envoy (≤1.4), envoy-centos (1.8–1.18). On 1.3/1.4 release/envoy is $ISTIO_OUT/envoy itself.
   const expected: Record<string, number> = { '1.1': 4, '1.2-1.3': 5, '1.4': 5, '1.5': 3, '1.6-1.7': 3, '1.8-1.16': 6, '1.18': 6, '1.20+': 3, master: 3 };
+  // Without the stamp, make runs init.sh before it builds, and the copies the script makes on every run are its own:
+  // only what its downloads leave (versioned files, the copies beside them) is devenv's.
+  const downloads: Record<string, number> = { '1.1': 2, '1.2-1.3': 4, '1.4': 4, '1.5': 2, '1.6-1.7': 2, '1.8-1.16': 4, '1.18': 4, '1.20+': 2, master: 2 };
   for (const family of FAMILIES) {
-    it(`${family}: fails listing every file init.sh leaves, fix places them, then ok`, async () => {
+    it(`${family}: fails listing every file init.sh's downloads leave, fix places them and leaves the script's later copies to make while it will run the script; with the stamp, those copies too`, async () => {
       const tree = await makeIstioTree(path.join(t.dir, `fam-${family}`), family);
       const ctx = await ctxFor(tree);
       const r = await envoyBinaries.run(ctx);
       assert.equal(r.status, 'fail');
-      assert.match(r.summary, new RegExp(`^${expected[family]} of ${expected[family]} Envoy files missing`), r.summary);
+      assert.match(r.summary, new RegExp(`^${downloads[family]} of ${downloads[family]} Envoy files missing`), r.summary);
       assert.match(String(r.source), /^istio\.deps:\d+$/);
-      await fix(ctx);
+      assert.ok(r.details?.some((d) => /^make runs bin\/init\.sh before it builds \(.*istio_is_init is absent; Makefile(\.core\.mk)?:\d+\)/.test(d)), r.details?.join('\n'));
+      const plan = await envoyBinaries.fix(ctx);
+      assert.match(plan.steps[0].describe, /leave the copies to .* to make, which runs bin\/init\.sh before it builds/);
+      for (const st of plan.steps) await st.run!(ctx);
       const ok = await envoyBinaries.run(ctx.fresh());
       assert.equal(ok.status, 'ok', `${ok.summary}\n${ok.details?.join('\n')}`);
+      assert.match(ok.summary, /make runs it first, which makes its (copy|\d copies) to /);
+      // The copies left to make are not made (unless one is also a download's own copy beside it, as 1.3/1.4's release/envoy).
+      const placedPaths = new Set((ok.details ?? []).filter((d) => d.startsWith('present ')).map((d) => d.slice('present '.length)));
+      const left = (ok.details ?? []).flatMap((d) => /^then \S+: cp \S+ (\S+) \(made by make itself\)$/.exec(d)?.[1] ?? []);
+      assert.ok(left.length >= 1, ok.details?.join('\n'));
+      assert.equal(placedPaths.size, downloads[family], ok.details?.join('\n'));
+      for (const p of left) if (!placedPaths.has(p)) await assert.rejects(fs.access(p), `${p} was made by devenv`);
+
+      // Once make has run init.sh (its stamp newer than the script and istio.deps), the copies are needed in place.
+      await stamp(tree);
+      const need = await envoyBinaries.run(ctx.fresh());
+      assert.equal(need.status, 'fail', need.summary);
+      const requests = server.log.length;
+      await fix(ctx.fresh());
+      assert.equal(server.log.length, requests, 'placing the copies downloaded something');
+      const all = await envoyBinaries.run(ctx.fresh());
+      assert.equal(all.status, 'ok', `${all.summary}\n${all.details?.join('\n')}`);
+      assert.doesNotMatch(all.summary, /make runs it first/);
+      assert.equal((all.details ?? []).filter((d) => d.startsWith('present ')).length, expected[family], all.details?.join('\n'));
+
+      // istio.deps edited after the stamp (a new PROXY_REPO_SHA): make runs init.sh again, so its copies are its own again.
+      const future = new Date(Date.now() + 60_000);
+      await fs.utimes(path.join(tree.root, 'istio.deps'), future, future);
+      const again = await envoyBinaries.run(ctx.fresh());
+      assert.ok(again.details?.some((d) => /^make runs bin\/init\.sh before it builds \(istio\.deps is newer than .*istio_is_init; /.test(d)), again.details?.join('\n'));
     });
   }
 
   it('1.1/1.2 are not asked for an `envoy` copy beside the versioned files (their init.sh makes none)', async () => {
     for (const minor of [1, 2]) {
       const tree = await makeIstioTree(path.join(t.dir, `nobeside-${minor}`), minor === 1 ? '1.1' : '1.2-1.3', { minor });
+      await stamp(tree); // make init ran once: the script's later copies are wanted too
       const r = await envoyBinaries.run(await ctxFor(tree));
       const missing = (r.details ?? []).filter((d) => d.startsWith('missing '));
       // ($ISTIO_OUT is out/linux_amd64/release there, so release/envoy is the $ISTIO_OUT/envoy copy init.sh does make.)
@@ -67,6 +108,7 @@ describe('envoy-binaries', () => {
     for (let i = 0; i < 5; i++) {
       await fs.rm(path.join(tree.gopath!, 'out'), { recursive: true, force: true });
       await fs.rm(path.join(tree.gopath!, 'bin'), { recursive: true, force: true });
+      await stamp(tree); // as after a make init whose outputs were then removed: make will not copy them again
       const ctx = await ctxFor(tree);
       await fix(ctx);
       assert.match(await fs.readFile(path.join(out, 'envoy'), 'utf8'), /envoy debug/, `run ${i}: $ISTIO_OUT/envoy is not the debug build`);
@@ -101,7 +143,7 @@ describe('envoy-binaries', () => {
       assert.match(release, /out\/linux_arm64\/release\/envoy-/);
       assert.match(r.required ?? '', /linux_arm64/);
       await fix(ctx);
-      assert.match(await fs.readFile(path.join(tree.root, 'out/linux_arm64/envoy'), 'utf8'), /envoy release arm64/);
+      assert.match(await fs.readFile(path.join(tree.root, 'out/linux_arm64/release/envoy'), 'utf8'), /envoy release arm64/);
     }
     // amd64: no suffix.
     const amd = await makeIstioTree(path.join(t.dir, 'amd-1.20'), '1.20+');

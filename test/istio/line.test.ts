@@ -3,6 +3,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { findIstioRoot } from '../../src/istio/gomod.js';
+import { readInitStamp } from '../../src/istio/line.js';
 import { scriptVars, evalCondition } from '../../src/istio/script.js';
 import { tempEnv, testContext } from '../helpers/env.js';
 import { FAMILIES, makeIstioTree } from '../helpers/fixtures.js';
@@ -58,11 +59,31 @@ describe('release-line model (src/istio/line.ts, src/istio/script.ts)', () => {
       assert.match(`${line.depMode.file}:${line.depMode.line}`, depSrc, family);
       assert.equal(line.linuxOut?.value, linuxOut, family);
       assert.equal(line.initTargets?.value.includes('init-ztunnel-rs'), family === '1.18' || family === '1.20+' || family === 'master', family);
+      // The stamp rule that runs bin/init.sh: $(ISTIO_OUT) up to 1.12, $(TARGET_OUT) after, on every line.
+      assert.match(line.initStamp?.value.target ?? '', /^\$\((ISTIO_OUT|TARGET_OUT)\)\/istio_is_init$/, family);
+      assert.deepEqual(line.initStamp?.value.prereqs, ['bin/init.sh', 'istio.deps'], family);
+      assert.match(`${line.initStamp?.file}:${line.initStamp?.line}`, /^Makefile(\.core\.mk)?:\d+$/, family);
       const go = line.go.map((g) => `${g.value}@${g.file}`).join(' ');
       if (family === '1.1') assert.equal(go, '1.10@Makefile', family);
       if (family === '1.2-1.3') assert.equal(go, '1.12@go.mod 1.10@Makefile', family);
       if (family === 'master') assert.equal(go, '1.26.0@go.mod', family);
     }
+  });
+
+  it('the init stamp rule: only a rule whose recipe runs bin/init.sh and touches its own target; comments and other rules are not it', () => {
+    const rule = (mk: string) => readInitStamp([['Makefile.core.mk', mk]]);
+    const real = rule('x: y\n\ttrue\n\n$(TARGET_OUT)/istio_is_init: bin/init.sh istio.deps | $(TARGET_OUT)\n\t@# bin/init.sh retried\n\tTARGET_OUT=$(TARGET_OUT) bin/retry.sh SSL bin/init.sh\n\ttouch $(TARGET_OUT)/istio_is_init\n');
+    assert.deepEqual(real, { value: { target: '$(TARGET_OUT)/istio_is_init', prereqs: ['bin/init.sh', 'istio.deps'] }, file: 'Makefile.core.mk', line: 4 });
+    assert.deepEqual(rule('out/stamp: bin/init.sh\n\tbin/init.sh\n\ttouch $@\n')?.value, { target: 'out/stamp', prereqs: ['bin/init.sh'] });
+    // init.sh only in a comment of the recipe, no touch, a touch of another file, a variable assignment: none is the rule.
+    assert.equal(rule('s: bin/init.sh\n\t@# bin/init.sh\n\ttouch s\n'), undefined);
+    assert.equal(rule('s: bin/init.sh\n\tbin/init.sh\n'), undefined);
+    assert.equal(rule('s: bin/init.sh\n\tbin/init.sh\n\ttouch other\n'), undefined);
+    assert.equal(rule('S := bin/init.sh\n\tbin/init.sh\n\ttouch S\n'), undefined);
+    // A long line with no colon is read in linear time (no backtracking blow-up).
+    const t0 = process.hrtime.bigint();
+    assert.equal(rule('a'.repeat(200_000) + ' ' + '\t'.repeat(200_000)), undefined);
+    assert.ok(Number(process.hrtime.bigint() - t0) / 1e6 < 2000, 'readInitStamp is not linear');
   });
 
   it('script branches: the TARGET_ARCH if/else picks the suffix bash would (not the first assignment); elif/else; undecidable keeps the first', () => {

@@ -415,13 +415,14 @@ async function main(): Promise<void> {
 /**
  * "The shell way": what 1.4's bin/init.sh and bin/init_helm.sh download, from bash, with the
  * concurrency devenv has (every download started at once): `curl | tar xz` of the member of each
- * Envoy/helm tarball with the `envoy` copy init.sh makes beside it, a plain `curl -o` of kubectl to
- * where the 1.4 build ADDs it, and init_helm.sh's copies. The same files and byte counts as
- * `fix --all` writes (checked in the first round of each block); init.sh's
+ * Envoy/helm tarball with the `envoy` copy init.sh makes beside the debug one, a plain `curl -o` of
+ * kubectl to where the 1.4 build ADDs it, and init_helm.sh's copies. The same files and byte counts
+ * as `fix --all` writes (checked in the first round of each block); init.sh's
  * `cp usr/local/bin/envoy "$2"; rm -rf usr` is a `mv` here (a rename), so the floor writes no byte
  * devenv does not. No checksum, no cache. Neither writes the copies init.sh makes on every run
- * ($ISTIO_OUT/envoy, $ISTIO_BIN/envoy): in a tree with no init stamp, make runs init.sh before it
- * builds, and it makes them then, whoever downloaded.
+ * ($ISTIO_OUT/envoy, $ISTIO_BIN/envoy), nor the release's `envoy` beside it, which is $ISTIO_OUT/envoy
+ * on 1.4: in a tree with no init stamp, make runs init.sh before it builds, and its copies write
+ * them then, whoever downloaded.
  */
 const SHELL_WAY = `set -o errexit -o nounset -o pipefail
 base=$1 go=$2 sha=$3
@@ -430,10 +431,10 @@ mkdir -p "$dbg/.x" "$rel/.x" "$rel/.h" "$rel/docker_build/docker.kubectl" "$bin"
 envoy() {
   curl -fsSL "$1" | tar xz -C "$2/.x" usr/local/bin/envoy
   mv "$2/.x/usr/local/bin/envoy" "$2/$3"
-  cp -f "$2/$3" "$2/envoy"
+  if [ "$4" = beside ]; then cp -f "$2/$3" "$2/envoy"; fi
 }
-envoy "$base/istio-build/proxy/envoy-debug-$sha.tar.gz" "$dbg" "envoy-debug-$sha" & debug=$!
-envoy "$base/istio-build/proxy/envoy-alpha-$sha.tar.gz" "$rel" "envoy-$sha" & release=$!
+envoy "$base/istio-build/proxy/envoy-debug-$sha.tar.gz" "$dbg" "envoy-debug-$sha" beside & debug=$!
+envoy "$base/istio-build/proxy/envoy-alpha-$sha.tar.gz" "$rel" "envoy-$sha" none & release=$!
 {
   curl -fsSL "$base/kubernetes-helm/helm-v2.10.0-linux-amd64.tar.gz" | tar xz -C "$rel/.h" linux-amd64/helm
   mv "$rel/.h/linux-amd64/helm" "$rel/helm-v2.10.0"
@@ -505,13 +506,14 @@ async function benchFix(work: string, env: NodeJS.ProcessEnv): Promise<void> {
   const sizes = Object.values(files).filter((f) => !f.endsWith('.sha256')).map((f) => `${path.basename(f)} ${(fs.statSync(f).size / MIB).toFixed(0)} MiB`);
   console.log(`artifacts: ${sizes.join(', ')} (served on 127.0.0.1 from the page cache)`);
   console.log('every timed run starts from fresh directories, after the previous run\'s outputs are removed and `sync`');
-  // What fix --all writes on 1.4's layout with no init stamp: the debug and the release binary twice each (the versioned
-  // file and the `envoy` beside it: $ISTIO_OUT/envoy is release/envoy), helm twice, kubectl once, and every download into
-  // its cache; checked against what the first fix round wrote. (The copies init.sh makes on every run are make's.)
+  // What fix --all writes on 1.4's layout with no init stamp: the debug binary twice (the versioned file and the `envoy`
+  // beside it), the release binary once (its `envoy` beside is $ISTIO_OUT/envoy, which make's run of init.sh overwrites
+  // with the debug build), helm twice, kubectl once, and every download into its cache; checked against what the first
+  // fix round wrote. (The copies init.sh makes on every run are make's.)
   const mib = (f: string) => Math.round(fs.statSync(f).size / MIB);
   const writes = [
     ...[1, 2].map((i) => `debug-${i}:${SIZE_MIB}`),
-    ...[1, 2].map((i) => `release-${i}:${RELEASE_MIB}`),
+    `release:${RELEASE_MIB}`,
     'helm-1:40',
     'helm-2:40',
     'kubectl:40',

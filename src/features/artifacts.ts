@@ -65,7 +65,7 @@ export function shortPath(ctx: Context, p: string): string {
 /** What is in place of the plan's files and copies. */
 export async function artifactState(ctx: Context, fetches: Fetch[], copies: Copy[] = [], executable = true, byMake?: InitRerun): Promise<ArtifactState> {
   const ours = byMake ? [] : copies;
-  const wanted = [...new Set([...fetches.flatMap((f) => [f.path, ...f.copies]), ...ours.map((c) => c.to)])];
+  const wanted = [...new Set([...fetches.flatMap((f) => [f.path, ...besideOf(f, copies, byMake)]), ...ours.map((c) => c.to)])];
   const have = await Promise.all(wanted.map((p) => present(p, executable || !/\.wasm$/.test(p))));
   const missing = wanted.filter((_, i) => !have[i]);
   const stale: Copy[] = [];
@@ -84,6 +84,17 @@ export async function artifactState(ctx: Context, fetches: Fetch[], copies: Copy
     ...stale.map((c) => `differs: ${shortPath(ctx, c.to)} is not a copy of ${shortPath(ctx, c.from)} (${c.at} copies it there)`),
   ];
   return { wanted, missing, stale, s3, details };
+}
+
+/**
+ * The copies right after a download that devenv makes: all of them, unless make will run the script first and a
+ * later copy of the script writes the same path (1.3/1.4's release/envoy is $ISTIO_OUT/envoy, which init.sh
+ * overwrites with the debug build on every run): then that path is make's too.
+ */
+function besideOf(f: Fetch, copies: Copy[], byMake: InitRerun | undefined): string[] {
+  if (!byMake) return f.copies;
+  const later = new Set(copies.map((c) => c.to));
+  return f.copies.filter((p) => !later.has(p));
 }
 
 /** Why make runs the script before it builds: "<stamp> is absent; Makefile.core.mk:290". */
@@ -206,9 +217,10 @@ export async function placeStep(ctx: Context, fetches: Fetch[], copies: Copy[], 
   }
   const lines: string[] = [];
   for (const f of fetches) {
-    const into = [f.path, ...f.copies].join(', ');
+    const beside = besideOf(f, copies, opts.byMake);
+    const into = [f.path, ...beside].join(', ');
     if (need.has(f)) lines.push(`download ${describeUrl(f.url, ctx.config)}${f.member ? `, extract ${f.member}` : ''} to ${into}`);
-    else lines.push(`keep ${f.path} (present; ${f.at} skips the download)${f.copies.length ? `, copy it to ${f.copies.join(', ')} where missing` : ''}`);
+    else lines.push(`keep ${f.path} (present; ${f.at} skips the download)${beside.length ? `, copy it to ${beside.join(', ')} where missing` : ''}`);
   }
   const ours = opts.byMake ? [] : copies;
   for (const c of ours) lines.push(`then copy ${c.from} to ${c.to} (${c.at})`);
@@ -223,8 +235,9 @@ export async function placeStep(ctx: Context, fetches: Fetch[], copies: Copy[], 
       modeOf.set(p, mode);
     };
     for (const f of fetches) {
-      if (need.has(f)) for (const p of [f.path, ...f.copies]) set(p, { fetch: f }, opts.mode(f));
-      else for (const p of f.copies) if (!(await exists(p))) set(p, { file: f.path }, opts.mode(f));
+      const beside = besideOf(f, copies, opts.byMake);
+      if (need.has(f)) for (const p of [f.path, ...beside]) set(p, { fetch: f }, opts.mode(f));
+      else for (const p of beside) if (!(await exists(p))) set(p, { file: f.path }, opts.mode(f));
     }
     for (const cp of ours) {
       const from = finalOf.get(cp.from);

@@ -1,6 +1,6 @@
 import type { IstioCheck } from '../src/istio/project.js';
 import type { CheckResult } from '../src/engine/check.js';
-import { initPlan } from '../src/istio/init.js';
+import { initPlan, initStampState } from '../src/istio/init.js';
 
 export const initNetwork = {
   id: 'init-network',
@@ -16,17 +16,20 @@ export const initNetwork = {
   async run(ctx): Promise<CheckResult> {
     const plan = (await initPlan(ctx))!;
     const u = plan.unprefetchable[0];
-    const sentinel = `${plan.layout.istioOut}/istio_is_init`;
-    let initDone = false;
-    try {
-      await ctx.fs.access(sentinel);
-      initDone = true;
-    } catch {
-      // make init has not completed here yet
-    }
+    // make skips bin/init.sh only while the stamp of its rule is newer than the script and istio.deps
+    const st = await initStampState(ctx, plan.layout);
+    const sentinel = st?.stamp ?? `${plan.layout.istioOut}/istio_is_init`;
+    const initDone = st !== undefined && !st.reruns;
+    const state = !st
+      ? 'no stamp rule for bin/init.sh was found in the Makefiles: make is taken to run it'
+      : st.newer
+        ? `it does, but ${st.newer} is newer, so make runs bin/init.sh again (${st.at})`
+        : st.reruns
+          ? `it does not yet (${st.at})`
+          : `it does, newer than what it depends on (${st.at})`;
     const details = [
       ...plan.unprefetchable.map((x) => `${x.at}: fetches ${x.url}${x.dest ? ` to ${x.dest}` : ''} on every run (errexit + pipefail: make init fails offline)`),
-      `make skips bin/init.sh while ${sentinel} exists (${initDone ? 'it does' : 'it does not yet'})`,
+      `make skips bin/init.sh while ${sentinel} exists and is newer than bin/init.sh and istio.deps: ${state}`,
     ];
     if (initDone) {
       return {
@@ -39,11 +42,13 @@ export const initNetwork = {
     }
     return {
       status: 'warn',
-      summary: `make init is not offline on this line: ${u.at} fetches ${u.url} on every run, which no prefetch can satisfy`,
+      summary: st?.newer
+        ? `make init is not offline here: ${st.newer} changed since make init last ran, so make runs bin/init.sh again, and ${u.at} fetches ${u.url}, which no prefetch can satisfy`
+        : `make init is not offline on this line: ${u.at} fetches ${u.url} on every run, which no prefetch can satisfy`,
       found: 'unconditional fetch',
       required: 'network for make init (once)',
       source: u.at,
-      hint: `Run make init once where raw.githubusercontent.com is reachable (directly or through https_proxy); afterwards ${sentinel} makes make skip bin/init.sh. devenv still places Envoy and helm so that run downloads nothing else.`,
+      hint: `Run make init once where raw.githubusercontent.com is reachable (directly or through https_proxy); afterwards ${sentinel} makes make skip bin/init.sh until bin/init.sh or istio.deps changes. devenv still places Envoy and helm so that run downloads nothing else.`,
       details,
     };
   },

@@ -6,7 +6,6 @@
  * the Makefiles' exported variables, the environment, and the output layout
  * of the line (GOPATH-derived in 1.1–1.4, ./out/<os>_<arch> from 1.5).
  */
-import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { IstioContext as Context } from './project.js';
 import { where } from './facts.js';
@@ -170,38 +169,48 @@ export interface Unprefetchable {
   at: string;
 }
 
-/** Why `make` runs bin/init.sh before anything that needs its outputs, so the script's own copies are made by make. */
-export interface InitRerun {
+/** Whether make will run bin/init.sh before anything that needs its outputs, read from the stamp rule. */
+export interface InitStampState {
   /** the stamp file, absolute */
   stamp: string;
-  /** the prerequisite newer than the stamp; absent: the stamp is absent */
+  /** make runs the script first: the stamp is absent, or `newer` is newer than it */
+  reruns: boolean;
+  /** the prerequisite newer than the stamp */
   newer?: string;
   /** the stamp rule: `Makefile.core.mk:290` */
   at: string;
 }
 
+/** A state in which make runs the script first, so the script's own copies are make's. */
+export type InitRerun = InitStampState & { reruns: true };
+
 /**
- * Whether make will run bin/init.sh before it builds: its stamp rule (`$(ISTIO_OUT)/istio_is_init: bin/init.sh
- * istio.deps`, every line) reruns the script when the stamp is absent or older than a prerequisite, as make decides
- * (a newer mtime). Undefined when make would not run it, or when the rule cannot be read (a target or prerequisite
- * naming another variable, a prerequisite that is not there): the caller then treats the script's copies as its own.
+ * The stamp rule (`$(ISTIO_OUT)/istio_is_init: bin/init.sh istio.deps`, every line) as make would judge it now:
+ * the script runs when the stamp is absent or older than a prerequisite (a newer mtime). Undefined when the rule
+ * cannot be read: none in the Makefiles, or a target naming another variable.
  */
-export async function initRerun(ctx: Context, layout: Layout): Promise<InitRerun | undefined> {
-  const stamp = ctx.project?.line.initStamp;
-  if (!stamp || !ctx.root) return undefined;
-  const at = where(stamp);
-  const target = stamp.value.target.replace(/\$[({](?:ISTIO_OUT|TARGET_OUT)[)}]/g, () => layout.istioOut);
+export async function initStampState(ctx: Context, layout: Layout): Promise<InitStampState | undefined> {
+  const rule = ctx.project?.line.initStamp;
+  if (!rule || !ctx.root) return undefined;
+  const at = where(rule);
+  const target = rule.value.target.replace(/\$[({](?:ISTIO_OUT|TARGET_OUT)[)}]/g, () => layout.istioOut);
   if (target.includes('$')) return undefined;
-  const stampPath = path.resolve(ctx.root, target);
-  const mtime = async (p: string) => (await fs.stat(p).catch(() => undefined))?.mtimeMs;
-  const own = await mtime(stampPath);
-  if (own === undefined) return { stamp: stampPath, at };
-  for (const pre of stamp.value.prereqs) {
+  const stamp = path.resolve(ctx.root, target);
+  const mtime = async (p: string) => (await ctx.fs.stat(p).catch(() => undefined))?.mtimeMs;
+  const own = await mtime(stamp);
+  if (own === undefined) return { stamp, reruns: true, at };
+  for (const pre of rule.value.prereqs) {
     if (pre.includes('$')) continue;
     const t = await mtime(path.resolve(ctx.root, pre));
-    if (t !== undefined && t > own) return { stamp: stampPath, newer: pre, at };
+    if (t !== undefined && t > own) return { stamp, reruns: true, newer: pre, at };
   }
-  return undefined;
+  return { stamp, reruns: false, at };
+}
+
+/** The stamp state when make will run bin/init.sh first; undefined when it will not, or when that cannot be told. */
+export async function initRerun(ctx: Context, layout: Layout): Promise<InitRerun | undefined> {
+  const st = await initStampState(ctx, layout);
+  return st?.reruns ? (st as InitRerun) : undefined;
 }
 
 export interface InitPlan {

@@ -14,7 +14,7 @@ describe('init-network', () => {
   after(() => t.cleanup());
 
   for (const family of FAMILIES) {
-    it(`${family}: ${family === '1.2-1.3' ? 'warns (1.2 and 1.3) with the way out; ok once make init completed' : 'does not apply'}`, async () => {
+    it(`${family}: ${family === '1.2-1.3' ? 'warns (1.2 and 1.3) with the way out; ok once make init completed, until istio.deps changes' : 'does not apply'}`, async () => {
       for (const minor of family === '1.2-1.3' ? [2, 3] : [undefined]) {
         const tree = await makeIstioTree(path.join(t.dir, `${family}-${minor}`), family, { minor });
         const ctx = await testContext({ env: { ...t.env, ...(tree.gopath ? { GOPATH: tree.gopath } : {}) }, dir: tree.root, platform: 'linux', arch: 'x64' });
@@ -31,6 +31,13 @@ describe('init-network', () => {
         await fs.writeFile(path.join(tree.gopath!, 'out/linux_amd64/release/istio_is_init'), '');
         const done = await initNetwork.run(ctx.fresh());
         assert.equal(done.status, 'ok', done.summary);
+        // istio.deps edited since (a pull that moves PROXY_REPO_SHA): make runs bin/init.sh again, and it fetches again.
+        const later = new Date(Date.now() + 60_000);
+        await fs.utimes(path.join(tree.root, 'istio.deps'), later, later);
+        const stale = await initNetwork.run(ctx.fresh());
+        assert.equal(stale.status, 'warn', stale.summary);
+        assert.match(stale.summary, /istio\.deps changed since make init last ran, so make runs bin\/init\.sh again/);
+        assert.ok(stale.details?.some((d) => /istio\.deps is newer, so make runs bin\/init\.sh again \(Makefile:\d+\)/.test(d)), stale.details?.join('\n'));
       }
     });
   }

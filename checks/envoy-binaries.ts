@@ -13,6 +13,12 @@ async function envoyPart(ctx: Context): Promise<(InitPlan & { envoy: InitPlan['f
   return envoy.length ? { ...plan, envoy } : undefined;
 }
 
+/** "its copy to X" / "its 2 copies to X, Y": each destination once (on amd64 1.8+'s TARGET_OUT and TARGET_OUT_LINUX are one). */
+function leftToMake(ctx: Context, copies: InitPlan['copies']): string {
+  const to = [...new Set(copies.map((c) => shortPath(ctx, c.to)))];
+  return `its ${to.length === 1 ? 'copy' : `${to.length} copies`} to ${to.join(', ')}`;
+}
+
 export const envoyBinaries = {
   id: 'envoy-binaries',
   title: 'Envoy binaries (make init)',
@@ -36,7 +42,7 @@ export const envoyBinaries = {
     for (const u of unverified) st.details.push(`unverified upstream: ${u} publishes no .sha256; verified only against the sha256 recorded on first download`);
     return {
       status: 'ok',
-      summary: `Envoy ${plan.sha.value.slice(0, 12)} ${plan.envoy.map((a) => a.kind).join('/')} in place as bin/init.sh leaves it${byMake ? ` (make runs it first, which makes its ${envoyCopies.length === 1 ? 'copy' : `${envoyCopies.length} copies`} to ${envoyCopies.map((c) => shortPath(ctx, c.to)).join(', ')})` : ''}${unverified.length ? ' (unverified upstream: no published sha256; checked against the first download)' : ''}`,
+      summary: `Envoy ${plan.sha.value.slice(0, 12)} ${plan.envoy.map((a) => a.kind).join('/')} in place as bin/init.sh leaves it${byMake ? ` (make runs it first, which makes ${leftToMake(ctx, envoyCopies)})` : ''}${unverified.length ? ' (unverified upstream: no published sha256; checked against the first download)' : ''}`,
       found: 'all present',
       required,
       source,

@@ -109,7 +109,6 @@ export function readLayout(all: readonly MakeVar[], setupEnv?: string): Located<
   return { value: 'modern', file: 'Makefile', line: 0 };
 }
 
-/** `init: a b c` in the Makefiles, with its line. */
 export interface InitStamp {
   /** as written, e.g. `$(ISTIO_OUT)/istio_is_init` */
   target: string;
@@ -143,6 +142,7 @@ export function readInitStamp(texts: [string, string | undefined][]): Located<In
   return undefined;
 }
 
+/** `init: a b c` in the Makefiles, with its line. */
 function readInitTargets(texts: [string, string | undefined][]): Located<string[]> | undefined {
   for (const [file, text] of texts) {
     if (!text) continue;

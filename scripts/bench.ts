@@ -20,7 +20,7 @@
  * Interleaved rounds (the order shuffled in each), median of per-round ratios.
  * Runs bin/run.js, i.e. the build users run: `npm run build` first.
  *
- *   npm run bench [-- --rounds 21] [--fix-rounds 3] [--size 200] [--release-size MiB] [--rate 0,100] [--no-fix | --fix-only] [--probes PATH] [--keep]
+ *   npm run bench [-- --rounds 21] [--fix-rounds 3] [--size 200] [--release-size MiB] [--rate 0,100] [--tls] [--no-fix | --fix-only] [--probes PATH] [--keep]
  *
  * Docker: DOCKER_HOST is used when set; otherwise, as root with dockerd
  * installed, a private daemon is started with scripts/harness/dockerd.sh (and
@@ -31,6 +31,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import fs from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -49,6 +50,9 @@ const RELEASE_MIB = opt('--release-size', Math.round(SIZE_MIB * 0.4));
 const WITH_FIX = !args.includes('--no-fix');
 const FIX_ONLY = args.includes('--fix-only'); // skip the start-up rounds
 const KEEP = args.includes('--keep'); // leave the generated checkouts and artifacts (for profiling)
+// serve the fix rounds over HTTPS (a self-signed certificate made here, trusted through NODE_EXTRA_CA_CERTS and
+// CURL_CA_BUNDLE): real mirrors and upstreams are HTTPS, and TLS hands a client 16 KiB pieces instead of 64 KiB
+const TLS = args.includes('--tls');
 // per-connection rate limits of the loopback server for the fix rounds, MiB/s (0 = unthrottled):
 // one block of rounds per rate; by default unthrottled and ~1 Gbit/s
 const RATES = (args.includes('--rate') ? String(args[args.indexOf('--rate') + 1]) : '0,100').split(',').map(Number);
@@ -262,9 +266,9 @@ function tarball(work: string, name: string, member: string, bytes: number): str
  * (a token bucket per connection, refilled continuously, burst = one 64 KiB read): what a
  * network-like link looks like to each client; 0 = as fast as the page cache and loopback go.
  */
-async function serve(files: Record<string, string>, rateMiB: number): Promise<{ url: string; close(): Promise<void> }> {
+async function serve(files: Record<string, string>, rateMiB: number, tls?: { key: Buffer; cert: Buffer }): Promise<{ url: string; close(): Promise<void> }> {
   const bytesPerMs = (rateMiB * (1 << 20)) / 1000;
-  const server = http.createServer((req, res) => {
+  const handler = (req: http.IncomingMessage, res: http.ServerResponse) => {
     const file = files[req.url ?? ''];
     if (!file) {
       res.writeHead(404).end();
@@ -292,9 +296,18 @@ async function serve(files: Record<string, string>, rateMiB: number): Promise<{ 
         res.destroy();
       }
     })();
-  });
+  };
+  const server = tls ? https.createServer(tls, handler) : http.createServer(handler);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => new Promise((r) => server.close(() => r())) };
+  return { url: `${tls ? 'https' : 'http'}://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => new Promise((r) => server.close(() => r())) };
+}
+
+/** A self-signed certificate for 127.0.0.1 (openssl), for --tls. */
+function selfSigned(dir: string): { key: Buffer; cert: Buffer; certFile: string } {
+  const key = path.join(dir, 'tls-key.pem');
+  const certFile = path.join(dir, 'tls-cert.pem');
+  sh('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', certFile, '-days', '2', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1']);
+  return { key: fs.readFileSync(key), cert: fs.readFileSync(certFile), certFile };
 }
 
 // ---------------------------------------------------------------------------
@@ -528,8 +541,9 @@ type Contender = 'fix' | 'curl' | 'shell' | 'writes';
 async function fixBlock(work: string, env: NodeJS.ProcessEnv, files: Record<string, string>, rate: number, writes: string[]): Promise<void> {
   const largest = Object.entries(files).sort((a, b) => fs.statSync(b[1]).size - fs.statSync(a[1]).size)[0];
   const tag = rate ? `${rate}mibs` : 'unthrottled';
-  const server = await serve(files, rate);
-  console.log(`\n== fix --all, ${rate ? `${rate} MiB/s per connection (loopback server's token bucket)` : 'unthrottled (loopback, page cache)'} ==`);
+  const tls = TLS ? selfSigned(work) : undefined;
+  const server = await serve(files, rate, tls);
+  console.log(`\n== fix --all, ${rate ? `${rate} MiB/s per connection (loopback server's token bucket)` : 'unthrottled (loopback, page cache)'}${tls ? ', over HTTPS' : ''} ==`);
   const cfg = path.join(work, `devenv-bench-${tag}.json`);
   // Everything upstream goes to the loopback server; gem installs get a source that answers 404 (no network).
   fs.writeFileSync(cfg, JSON.stringify({ prefer: 'mirror', mirrors: { urls: { 'https://storage.googleapis.com/': `${server.url}/` } }, gem: { source: `${server.url}/gems/` } }));
@@ -551,7 +565,7 @@ async function fixBlock(work: string, env: NodeJS.ProcessEnv, files: Record<stri
         const home = path.join(dir, 'home');
         const gp = path.join(dir, 'go');
         // a fresh machine each time: new home (so no download cache), new GOPATH
-        const e = { ...env, HOME: home, XDG_CONFIG_HOME: path.join(home, '.config'), XDG_CACHE_HOME: path.join(home, '.cache'), XDG_DATA_HOME: path.join(home, '.local/share'), DOCKER_CONFIG: path.join(home, '.docker'), GOPATH: gp, GO111MODULE: 'on', DEVENV_CONFIG: cfg };
+        const e = { ...env, HOME: home, XDG_CONFIG_HOME: path.join(home, '.config'), XDG_CACHE_HOME: path.join(home, '.cache'), XDG_DATA_HOME: path.join(home, '.local/share'), DOCKER_CONFIG: path.join(home, '.docker'), GOPATH: gp, GO111MODULE: 'on', DEVENV_CONFIG: cfg, ...(tls ? { NODE_EXTRA_CA_CERTS: tls.certFile, CURL_CA_BUNDLE: tls.certFile } : {}) };
         fs.mkdirSync(home, { recursive: true });
         let run: () => Promise<Timed>;
         if (which === 'fix') {

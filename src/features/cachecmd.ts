@@ -18,6 +18,14 @@ export async function verifyCache(env: Record<string, string | undefined>): Prom
   return { lines, exitCode: r.problems.length > 0 ? 1 : 0 };
 }
 
+/** What clearing the whole cache would remove: its directory, how many artifacts and how many bytes (blobs counted once). */
+export async function cacheSummary(env: Record<string, string | undefined>): Promise<{ dir: string | undefined; artifacts: number; bytes: number }> {
+  const { dir, cache } = openCache(env);
+  const { records } = await cache.list();
+  const sizes = new Map(records.map((r) => [r.sha256, r.bytes]));
+  return { dir, artifacts: records.length, bytes: [...sizes.values()].reduce((a, b) => a + b, 0) };
+}
+
 export async function clearCache(env: Record<string, string | undefined>, urls: string[]): Promise<{ lines: string[]; exitCode: number }> {
   const lines: string[] = [];
   const { dir, cache } = openCache(env, (l) => lines.push(redactUrl(l)));

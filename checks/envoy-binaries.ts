@@ -43,7 +43,7 @@ export const envoyBinaries = {
     return {
       status: 'ok',
       summary: `Envoy ${plan.sha.value.slice(0, 12)} ${plan.envoy.map((a) => a.kind).join('/')} in place as bin/init.sh leaves it${byMake ? ` (make runs it first, which makes ${leftToMake(ctx, envoyCopies)})` : ''}${unverified.length ? ' (unverified upstream: no published sha256; checked against the first download)' : ''}`,
-      found: byMake ? `${st.wanted.length} of ${st.wanted.length} present; make init makes its copies` : 'all present',
+      found: byMake ? `${st.wanted.length} of ${st.wanted.length} present; make init makes ${new Set(envoyCopies.map((c) => c.to)).size === 1 ? 'its copy' : 'its copies'}` : 'all present',
       required,
       source,
       details: st.details,

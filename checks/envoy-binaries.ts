@@ -19,6 +19,12 @@ function leftToMake(ctx: Context, copies: InitPlan['copies']): string {
   return `its ${to.length === 1 ? 'copy' : `${to.length} copies`} to ${to.join(', ')}`;
 }
 
+/** The script's later copies of Envoy, and whether make will make them itself (it runs bin/init.sh first). */
+async function laterCopies(ctx: Context, plan: InitPlan) {
+  const copies = plan.copies.filter((c) => !/\.wasm$/.test(c.to));
+  return { copies, byMake: copies.length ? await initRerun(ctx, plan.layout) : undefined };
+}
+
 export const envoyBinaries = {
   id: 'envoy-binaries',
   title: 'Envoy binaries (make init)',
@@ -30,8 +36,7 @@ export const envoyBinaries = {
   appliesTo: async (ctx) => (!ctx.root ? 'not in an Istio checkout' : (await envoyPart(ctx)) ? true : 'no PROXY_REPO_SHA in istio.deps, or bin/init.sh downloads no Envoy'),
   async run(ctx): Promise<CheckResult> {
     const plan = (await envoyPart(ctx))!;
-    const envoyCopies = plan.copies.filter((c) => !/\.wasm$/.test(c.to));
-    const byMake = envoyCopies.length ? await initRerun(ctx, plan.layout) : undefined;
+    const { copies: envoyCopies, byMake } = await laterCopies(ctx, plan);
     const st = await artifactState(ctx, plan.envoy, envoyCopies, true, byMake);
     const kinds = plan.envoy.map((a) => a.kind).join(' + ');
     const required = `envoy ${plan.sha.value.slice(0, 12)} (${kinds}) for ${plan.layout.os.value}_${plan.layout.arch.value}`;
@@ -51,8 +56,7 @@ export const envoyBinaries = {
   },
   async fix(ctx) {
     const plan = (await envoyPart(ctx))!;
-    const envoyCopies = plan.copies.filter((c) => !/\.wasm$/.test(c.to));
-    const byMake = envoyCopies.length ? await initRerun(ctx, plan.layout) : undefined;
+    const { copies: envoyCopies, byMake } = await laterCopies(ctx, plan);
     return { steps: [await placeStep(ctx, plan.envoy, envoyCopies, { label: 'envoy', headers: plan.headers, mode: () => 0o755, byMake })] };
   },
 } satisfies IstioCheck;

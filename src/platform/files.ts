@@ -111,7 +111,9 @@ export function fileError(verb: string, file: string, err: unknown): DevenvError
 /** The largest file devenv reads from a tree (Makefiles, Dockerfiles, istio.deps, go.mod, .env). Istio's largest is far below 1 MiB. */
 export const TREE_FILE_MAX_BYTES = 4 * 1024 * 1024;
 
-function human(n: number): string {
+/** A size for messages: `10 bytes`, `3 KiB`, `4 MiB`, `5.5 MiB`, `1.2 GiB`. */
+export function humanSize(n: number): string {
+  if (n >= 1 << 30) return `${(n / (1 << 30)).toFixed(1)} GiB`;
   return n >= 1024 * 1024 ? `${(n / 1024 / 1024).toFixed(n % (1024 * 1024) === 0 ? 0 : 1)} MiB` : n >= 1024 ? `${Math.round(n / 1024)} KiB` : `${n} bytes`;
 }
 
@@ -137,7 +139,7 @@ export async function readBytesCapped(file: string, maxBytes = TREE_FILE_MAX_BYT
     const st = await fh.stat();
     if (st.isDirectory()) throw fileError('read', file, Object.assign(new Error('EISDIR'), { code: 'EISDIR' }));
     const tooBig = () =>
-      new DevenvError(`${file} is larger than ${human(maxBytes)}${st.size > maxBytes ? ` (${human(st.size)})` : ''}: devenv does not read files this large from a tree`, {
+      new DevenvError(`${file} is larger than ${humanSize(maxBytes)}${st.size > maxBytes ? ` (${humanSize(st.size)})` : ''}: devenv does not read files this large from a tree`, {
         suggestions: [`Check that ${file} is the file you mean (a generated or corrupted file?)`],
       });
     if (st.size > maxBytes) throw tooBig();

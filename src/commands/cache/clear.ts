@@ -2,9 +2,7 @@ import { Args, Flags } from '@oclif/core';
 import { BaseCommand, interactive } from '../../cli/base.js';
 import { cacheSummary, clearCache } from '../../features/cachecmd.js';
 import { UsageError } from '../../platform/errors.js';
-
-const human = (n: number) =>
-  n >= 1 << 30 ? `${(n / (1 << 30)).toFixed(1)} GiB` : n >= 1 << 20 ? `${(n / (1 << 20)).toFixed(0)} MiB` : n >= 1024 ? `${(n / 1024).toFixed(0)} KiB` : `${n} bytes`;
+import { humanSize } from '../../platform/files.js';
 
 export default class CacheClear extends BaseCommand {
   static override summary = 'Forget cached artifacts and their recorded sha256: the upstream URLs given, or all of them (asks first).';
@@ -28,7 +26,7 @@ Exit status: 0; 1 when a URL given was not in the cache; 2 when clearing everyth
     if (urls.length === 0 && !flags.yes) {
       const s = await cacheSummary(process.env);
       if (s.artifacts > 0) {
-        const what = `the whole download cache ${s.dir} (${s.artifacts} artifact${s.artifacts === 1 ? '' : 's'}, ${human(s.bytes)})`;
+        const what = `the whole download cache ${s.dir} (${s.artifacts} artifact${s.artifacts === 1 ? '' : 's'}, ${humanSize(s.bytes)})`;
         if (!interactive({})) {
           throw new UsageError(`cache clear without URLs removes ${what}; nothing was removed`, [
             'devenv cache clear --yes   (remove it all)',

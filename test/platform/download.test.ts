@@ -194,6 +194,19 @@ describe('downloader', () => {
     assert.deepEqual(lines, ['envoy debug: 1.0 MiB of 10.0 MiB, 2.0 MiB/s, 5s left', 'envoy debug: 10.0 MiB of 10.0 MiB, 2.0 MiB/s, 0s left']);
   });
 
+  it('a transfer tells onProgress at most every 100 ms, not once per piece, and always with the last byte', async () => {
+    const big = randomBytes(8 * 1024 * 1024); // ≥ 128 pieces of 64 KiB from the socket, on loopback in well under a second
+    const { d, dest } = setup({ '/p.bin': big });
+    const seen: Progress[] = [];
+    const started = Date.now();
+    await d.download({ url: `${UP}p.bin`, dest, sha256: sha(big), onProgress: (p) => seen.push(p) });
+    const elapsed = Date.now() - started;
+    assert.ok(seen.length >= 2, `told ${seen.length} times`);
+    assert.ok(seen.length <= Math.ceil(elapsed / 100) + 2, `told ${seen.length} times in ${elapsed} ms`);
+    assert.equal(seen.at(-1)?.bytes, big.length);
+    assert.equal(seen.at(-1)?.total, big.length);
+  });
+
   describe('with a sink: the bytes handed over while they stream', () => {
     const big = randomBytes(2 * 1024 * 1024 + 4321); // more than one 1 MiB batch, not a multiple of it
     let archive: Buffer;

@@ -92,6 +92,30 @@ describe('writer: file writes on the writer thread', () => {
     await full.close();
   });
 
+  it('Batcher.add: nothing to await while a piece fits, a promise when it fills the batch; the piece is copied at once either way', async () => {
+    const file = path.join(dir, 'reused');
+    const h = await fs.open(file, 'w');
+    const b = new Batcher((buf) => writeToAll([h.fd], buf));
+    const piece = Buffer.alloc(64 * 1024); // one buffer, refilled after every add(), as feedFile reads into one
+    const expected: Buffer[] = [];
+    const results: (Promise<void> | undefined)[] = [];
+    for (let i = 0; i < 9; i++) {
+      piece.fill(i + 1);
+      expected.push(Buffer.from(piece));
+      const r = b.add(piece);
+      results.push(r);
+      if (r) await r;
+    }
+    await b.finish();
+    await h.close();
+    // 64 KiB pieces into 256 KiB batches: the 4th and the 8th fill one
+    assert.deepEqual(
+      results.map((r) => (r === undefined ? 'fits' : 'fills')),
+      ['fits', 'fits', 'fits', 'fills', 'fits', 'fits', 'fits', 'fills', 'fits'],
+    );
+    assert.ok((await fs.readFile(file)).equals(Buffer.concat(expected)));
+  });
+
   it('a pending write keeps the process alive, and an idle writer does not keep it running', async () => {
     const out = path.join(dir, 'alive');
     const script = [

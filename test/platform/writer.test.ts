@@ -78,7 +78,7 @@ describe('writer: file writes on the writer thread', () => {
     const file = path.join(dir, 'batched');
     const h = await fs.open(file, 'w');
     const b = new Batcher((buf) => writeToAll([h.fd], buf));
-    const chunks = [3, 65_536, BATCH_BYTES - 1, 2, BATCH_BYTES * 2 + 5, 1].map((n) => randomBytes(n));
+    const chunks = [3, 0, 65_536, BATCH_BYTES - 1, 2, BATCH_BYTES * 2 + 5, 0, 1].map((n) => randomBytes(n));
     for (const c of chunks) await b.add(c);
     await b.finish();
     await h.close();

@@ -20,7 +20,7 @@
  * Interleaved rounds (the order shuffled in each), median of per-round ratios.
  * Runs bin/run.js, i.e. the build users run: `npm run build` first.
  *
- *   npm run bench [-- --rounds 21] [--fix-rounds 3] [--size 200] [--release-size MiB] [--rate 0,100] [--tls] [--serve-piece KiB] [--no-fix | --fix-only] [--probes PATH] [--keep]
+ *   npm run bench [-- --rounds 21] [--fix-rounds 3] [--size 200] [--release-size MiB] [--rate 0,100] [--tls] [--binaries] [--serve-piece KiB] [--no-fix | --fix-only] [--probes PATH] [--keep]
  *
  * Docker: DOCKER_HOST is used when set; otherwise, as root with dockerd
  * installed, a private daemon is started with scripts/harness/dockerd.sh (and
@@ -56,6 +56,10 @@ const TLS = args.includes('--tls');
 // per-connection rate limits of the loopback server for the fix rounds, MiB/s (0 = unthrottled):
 // one block of rounds per rate; by default unthrottled and ~1 Gbit/s
 const RATES = (args.includes('--rate') ? String(args[args.indexOf('--rate') + 1]) : '0,100').split(',').map(Number);
+// the binaries inside the tarballs made of this machine's own program files (ELF code and data, which compress
+// like Envoy's and helm's) instead of random bytes (which do not compress): each tarball is still about --size MiB,
+// and inflates to several times that, as real ones do
+const BINARIES = args.includes('--binaries');
 // what the loopback server reads and writes at a time, KiB (see serve())
 const SERVE_PIECE_KIB = opt('--serve-piece', 1024);
 const SERVE_PIECE = SERVE_PIECE_KIB << 10;
@@ -257,15 +261,68 @@ function randomFile(file: string, bytes: number, head = ''): void {
   fs.closeSync(fd);
 }
 
-function tarball(work: string, name: string, member: string, bytes: number): string {
+/** This machine's program files (ELF, 1 MiB or more), in a fixed order: the content for --binaries. */
+function programFiles(): string[] {
+  const found: string[] = [];
+  const walk = (dir: string) => {
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const d of entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+      const p = path.join(dir, d.name);
+      if (d.isDirectory()) walk(p);
+      else if (d.isFile() && fs.statSync(p).size >= MIB) {
+        const head = Buffer.alloc(4);
+        const fd = fs.openSync(p, 'r');
+        fs.readSync(fd, head, 0, 4, 0);
+        fs.closeSync(fd);
+        if (head.equals(Buffer.from([0x7f, 0x45, 0x4c, 0x46]))) found.push(p);
+      }
+    }
+  };
+  for (const dir of ['/usr/bin', '/usr/sbin', '/usr/lib', '/usr/libexec']) walk(dir);
+  if (found.length === 0) throw new Error('--binaries: no program files of 1 MiB or more under /usr');
+  return found;
+}
+
+/** `bytes` of the program files one after another (from the start again when they run out). */
+function binaryFile(file: string, bytes: number, corpus: string[]): void {
+  const out = fs.openSync(file, 'w', 0o755);
+  const buf = Buffer.allocUnsafe(4 << 20);
+  let left = bytes;
+  for (let i = 0; left > 0; i = (i + 1) % corpus.length) {
+    const fd = fs.openSync(corpus[i], 'r');
+    for (let n; left > 0 && (n = fs.readSync(fd, buf, 0, Math.min(buf.length, left), null)) > 0; left -= n) fs.writeSync(out, buf, 0, n);
+    fs.closeSync(fd);
+  }
+  fs.closeSync(out);
+}
+
+/** How many times its gzip -1 size the program files are (measured on their first 64 MiB). */
+function binaryRatio(corpus: string[], work: string): number {
+  const sample = path.join(work, 'ratio-sample');
+  binaryFile(sample, 64 * MIB, corpus);
+  const gz = spawnSync('gzip', ['-1', '-c', sample], { maxBuffer: 128 * MIB });
+  fs.rmSync(sample);
+  if (gz.status !== 0) throw new Error(`gzip -1 failed: ${gz.stderr}`);
+  return (64 * MIB) / gz.stdout.length;
+}
+
+/** A .tar.gz of one member: random bytes, or with --binaries program files `ratio` times `bytes` long (so the tarball is ~`bytes`). */
+function tarball(work: string, name: string, member: string, bytes: number, binaries?: { corpus: string[]; ratio: number }): { file: string; memberBytes: number } {
   const src = path.join(work, `src-${name}`);
   fs.mkdirSync(path.join(src, path.dirname(member)), { recursive: true });
-  randomFile(path.join(src, member), bytes);
+  const memberBytes = binaries ? Math.round(bytes * binaries.ratio) : bytes;
+  if (binaries) binaryFile(path.join(src, member), memberBytes, binaries.corpus);
+  else randomFile(path.join(src, member), bytes);
   const out = path.join(work, name);
   // gzip -1: random content does not compress; level 1 keeps generation quick
   sh('bash', ['--norc', '--noprofile', '-c', 'tar -C "$1" -cf - "$2" | gzip -1 > "$3"', 'tar', src, member.split('/')[0], out]);
   fs.rmSync(src, { recursive: true, force: true });
-  return out;
+  return { file: out, memberBytes };
 }
 
 /**
@@ -515,9 +572,15 @@ async function benchFix(work: string, env: NodeJS.ProcessEnv): Promise<void> {
   const art = path.join(work, 'artifacts');
   fs.mkdirSync(art);
   console.log(`\nfix --all: generating artifacts (largest ~${SIZE_MIB} MiB) ...`);
-  const debug = tarball(art, 'envoy-debug.tar.gz', 'usr/local/bin/envoy', SIZE_MIB * MIB);
-  const release = tarball(art, 'envoy-alpha.tar.gz', 'usr/local/bin/envoy', RELEASE_MIB * MIB);
-  const helm = tarball(art, 'helm.tar.gz', 'linux-amd64/helm', 40 * MIB);
+  let binaries: { corpus: string[]; ratio: number } | undefined;
+  if (BINARIES) {
+    const corpus = programFiles();
+    binaries = { corpus, ratio: binaryRatio(corpus, art) };
+    console.log(`binaries: ${corpus.length} program files of this machine, ${binaries.ratio.toFixed(2)}x their gzip -1 size`);
+  }
+  const { file: debug, memberBytes: debugBytes } = tarball(art, 'envoy-debug.tar.gz', 'usr/local/bin/envoy', SIZE_MIB * MIB, binaries);
+  const { file: release, memberBytes: releaseBytes } = tarball(art, 'envoy-alpha.tar.gz', 'usr/local/bin/envoy', RELEASE_MIB * MIB, binaries);
+  const { file: helm, memberBytes: helmBytes } = tarball(art, 'helm.tar.gz', 'linux-amd64/helm', 40 * MIB, binaries);
   const kubectl = path.join(art, 'kubectl');
   // a program, as devenv requires before it runs one: a script that exits before its random padding
   randomFile(kubectl, 40 * MIB, "#!/bin/sh\necho 'Client Version: v1.13.10'\nexit 0\n");
@@ -531,7 +594,7 @@ async function benchFix(work: string, env: NodeJS.ProcessEnv): Promise<void> {
     '/kubernetes-release/release/v1.13.10/bin/linux/amd64/kubectl.sha256': kubectlSha,
   };
   const sizes = Object.values(files).filter((f) => !f.endsWith('.sha256')).map((f) => `${path.basename(f)} ${(fs.statSync(f).size / MIB).toFixed(0)} MiB`);
-  console.log(`artifacts: ${sizes.join(', ')} (served on 127.0.0.1 from the page cache)`);
+  console.log(`artifacts: ${sizes.join(', ')} (served on 127.0.0.1 from the page cache)${binaries ? `; the binaries inside: envoy debug ${(debugBytes / MIB).toFixed(0)} MiB, release ${(releaseBytes / MIB).toFixed(0)} MiB, helm ${(helmBytes / MIB).toFixed(0)} MiB` : ''}`);
   console.log('every timed run starts from fresh directories, after the previous run\'s outputs are removed and `sync`');
   // What fix --all writes on 1.4's layout with no init stamp: the debug binary twice (the versioned file and the `envoy`
   // beside it), the release binary once (its `envoy` beside is $ISTIO_OUT/envoy, which make's run of init.sh overwrites
@@ -539,10 +602,9 @@ async function benchFix(work: string, env: NodeJS.ProcessEnv): Promise<void> {
   // fix round wrote. (The copies init.sh makes on every run are make's.)
   const mib = (f: string) => Math.round(fs.statSync(f).size / MIB);
   const writes = [
-    ...[1, 2].map((i) => `debug-${i}:${SIZE_MIB}`),
-    `release:${RELEASE_MIB}`,
-    'helm-1:40',
-    'helm-2:40',
+    ...[1, 2].map((i) => `debug-${i}:${Math.round(debugBytes / MIB)}`),
+    `release:${Math.round(releaseBytes / MIB)}`,
+    ...[1, 2].map((i) => `helm-${i}:${Math.round(helmBytes / MIB)}`),
     'kubectl:40',
     ...[debug, release, helm, kubectl].map((f) => `cache-${path.basename(f)}:${mib(f)}`),
   ];

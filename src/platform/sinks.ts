@@ -14,6 +14,7 @@ import path from 'node:path';
 import { createGunzip, type Gunzip } from 'node:zlib';
 import { DevenvError } from './errors.js';
 import { tarErrorMessage } from './files.js';
+import { streamed } from './gc.js';
 import { Batcher, writeToAll } from './writer.js';
 
 /** A sink could not write its own files (disk full, permissions): the bytes were fine, another source would not help. */
@@ -272,7 +273,10 @@ export class TarGzMemberSink implements ByteSink {
     this.reader = reader;
     this.failure = undefined;
     this.consumer = (async () => {
-      for await (const out of gz as AsyncIterable<Buffer>) await reader.push(out);
+      for await (const out of gz as AsyncIterable<Buffer>) {
+        await reader.push(out);
+        streamed(out.length); // inflated pieces are garbage as soon as they are written (gc.ts)
+      }
     })().catch((err: unknown) => {
       this.failure ??= err;
       gz.destroy();

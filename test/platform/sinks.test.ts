@@ -4,6 +4,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { after, before, describe, it } from 'node:test';
+import { streamStats } from '../../src/platform/gc.js';
 import { FilesSink, SinkWriteError, TarGzMemberSink, type ByteSink } from '../../src/platform/sinks.js';
 import { rmrf, tempDir } from '../helpers/env.js';
 import { corruptGzip, tgz } from '../helpers/tgz.js';
@@ -21,6 +22,20 @@ describe('sinks: bytes written while they stream', () => {
     dir = await tempDir('devenv-sinks-');
   });
   after(() => rmrf(dir));
+
+  it('TarGzMemberSink counts what it inflates as streamed (gc.ts collects by it), not only what was downloaded', async () => {
+    const d = next();
+    const member = Buffer.alloc(3 * 1024 * 1024, 7); // compresses to a few KiB
+    const archive = await fs.readFile(await tgz(d, 'c.tar.gz', { 'usr/local/bin/envoy': member }));
+    assert.ok(archive.length < 100_000, `archive ${archive.length} bytes`);
+    const sink = new TarGzMemberSink('usr/local/bin/envoy', [path.join(d, 'out')], 'c.tar.gz');
+    const before = streamStats().bytes;
+    await feed(sink, archive, 4096);
+    await sink.end();
+    assert.deepEqual(await fs.readFile(path.join(d, 'out')), member);
+    // the sink counts its output (the tar stream: the member and its headers); the caller counts the download itself
+    assert.ok(streamStats().bytes - before >= member.length, `counted ${streamStats().bytes - before} of ${member.length}`);
+  });
 
   it('FilesSink: the same bytes into every file; reset empties them; abort removes them', async () => {
     const d = next();

@@ -10,8 +10,8 @@
  * Streamed counts what was downloaded and what a tarball inflated to (the
  * member sink's output, a fresh buffer per piece too): tarballs that compress
  * like real builds (2.5x, `npm run bench -- --binaries`) otherwise left 2.5x
- * the garbage between collections, and a 1 GiB one peaked at 101-113 MiB
- * against 97-100 MiB now. For a tarball that does not compress this is the
+ * the garbage between collections, and a 1 GiB one peaked at 102-114 MiB
+ * against 95-99 MiB now. For a tarball that does not compress this is the
  * same cadence as before (every 2 MiB downloaded).
  *
  * `gc` exists only where the run set --expose-gc (src/cli/tune.ts, for the

@@ -275,7 +275,7 @@ export class TarGzMemberSink implements ByteSink {
     this.consumer = (async () => {
       for await (const out of gz as AsyncIterable<Buffer>) {
         await reader.push(out);
-        streamed(out.length); // inflated pieces are garbage as soon as they are written (gc.ts)
+        streamed(out.length); // an inflated piece is garbage once it is copied into a batch (gc.ts)
       }
     })().catch((err: unknown) => {
       this.failure ??= err;

@@ -319,7 +319,7 @@ function tarball(work: string, name: string, member: string, bytes: number, bina
   if (binaries) binaryFile(path.join(src, member), memberBytes, binaries.corpus);
   else randomFile(path.join(src, member), bytes);
   const out = path.join(work, name);
-  // gzip -1: random content does not compress; level 1 keeps generation quick
+  // gzip -1: level 1 keeps generation quick (random content does not compress at any level; --binaries' ratio is measured at this level)
   sh('bash', ['--norc', '--noprofile', '-c', 'tar -C "$1" -cf - "$2" | gzip -1 > "$3"', 'tar', src, member.split('/')[0], out]);
   fs.rmSync(src, { recursive: true, force: true });
   return { file: out, memberBytes };
@@ -333,8 +333,8 @@ function tarball(work: string, name: string, member: string, bytes: number, bina
  * The server runs on the machine it measures, and a real mirror does not: every ms of CPU it
  * spends is taken from whoever is downloading once both cores are busy (fix --all's two Envoy
  * downloads; not curl's one). It reads and writes 1 MiB at a time: in 64 KiB steps (before
- * session 8, `--serve-piece 64`) it used ~1.25 s of CPU to serve two 400 MiB files at 222 MiB/s,
- * in 1 MiB steps ~0.65 s, most of it the kernel's copies. A client still reads its socket in
+ * session 8, `--serve-piece 64`) it used 0.85-0.95 s of CPU per fix --all serving two 400 MiB
+ * files at 222 MiB/s, in 1 MiB steps 0.43-0.63 s, most of it the kernel's copies. A client still reads its socket in
  * pieces of its own size (64 KiB; 16 KiB over TLS). Each block prints what the server used.
  */
 async function serve(files: Record<string, string>, rateMiB: number, tls?: { key: Buffer; cert: Buffer }): Promise<{ url: string; close(): Promise<void> }> {

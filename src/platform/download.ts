@@ -240,6 +240,53 @@ export function parseChecksumFile(text: string): string | undefined {
   return /\b([a-f0-9]{64})\b/i.exec(text)?.[1]?.toLowerCase();
 }
 
+/** A response, read the same way whichever client made it. */
+interface Res {
+  status: number;
+  statusText: string;
+  ok: boolean;
+  header(name: string): string | null;
+  /**
+   * Every body byte, in order, to `onChunk` (see RawResponse.read: a chunk is
+   * valid until onChunk returns or its promise settles; nothing is read
+   * meanwhile). Resolves at the end of the body.
+   */
+  read(onChunk: (chunk: Buffer) => Promise<void> | undefined): Promise<void>;
+  /** Done with it, body unread (a redirect). */
+  discard(): Promise<void>;
+}
+
+function fromFetch(res: import('node-fetch').Response): Res {
+  return {
+    status: res.status,
+    statusText: res.statusText,
+    ok: res.ok,
+    header: (name) => res.headers.get(name),
+    async read(onChunk) {
+      if (!res.body) return;
+      for await (const chunk of res.body as AsyncIterable<Buffer>) {
+        const pending = onChunk(chunk);
+        if (pending) await pending;
+      }
+    },
+    discard: () => res.arrayBuffer().then(
+      () => {},
+      () => {},
+    ),
+  };
+}
+
+function fromRaw(res: import('./http1.js').RawResponse): Res {
+  return {
+    status: res.status,
+    statusText: res.statusText,
+    ok: res.status >= 200 && res.status < 300,
+    header: res.header,
+    read: res.read,
+    discard: async () => res.destroy(),
+  };
+}
+
 export interface DownloaderOptions {
   /** The environment proxies are read from (HTTPS_PROXY, HTTP_PROXY, NO_PROXY). */
   env?: Record<string, string | undefined>;
@@ -296,10 +343,12 @@ export function createDownloader(config: Config, cacheDir?: string, dopts: Downl
   /**
    * A GET whose headers must arrive within `timeoutMs`, through the proxy in
    * effect, following redirects itself: credentials go only to their own
-   * origin, so a redirect to another host, port or scheme drops them.
+   * origin, so a redirect to another host, port or scheme drops them. With
+   * `bulk` (a download's body) and no proxy, the request is made by
+   * src/platform/http1.ts, which reads the body into one reused buffer; a
+   * response it leaves (a chunked one) is asked for again through node-fetch.
    */
-  async function get(t: Target, timeoutMs: number, opts: { signal?: AbortSignal; headers?: Record<string, string> }) {
-    const { default: fetch } = await import('node-fetch');
+  async function get(t: Target, timeoutMs: number, opts: { signal?: AbortSignal; headers?: Record<string, string>; bulk?: boolean }) {
     const ctl = new AbortController();
     const onAbort = () => ctl.abort();
     subscribeAbort(opts.signal, onAbort); // one listener per signal, however many requests (no MaxListenersExceededWarning)
@@ -312,10 +361,22 @@ export function createDownloader(config: Config, cacheDir?: string, dopts: Downl
         const sameOrigin = originOf(url) === t.authOrigin;
         const headers = { ...opts.headers, ...(sameOrigin ? t.auth : {}) };
         const agent = agentFor(url);
-        const res = await fetch(url.href, { signal: ctl.signal, headers, redirect: 'manual', compress: false, agent: agent ? await agent : undefined });
-        const location = res.headers.get('location');
+        let res: Res | undefined;
+        if (opts.bulk && !agent && (url.protocol === 'http:' || url.protocol === 'https:')) {
+          const { rawGet, Unsupported } = await import('./http1.js');
+          try {
+            res = fromRaw(await rawGet(url, { headers, signal: ctl.signal }));
+          } catch (err) {
+            if (!(err instanceof Unsupported)) throw err;
+          }
+        }
+        if (!res) {
+          const { default: fetch } = await import('node-fetch');
+          res = fromFetch(await fetch(url.href, { signal: ctl.signal, headers, redirect: 'manual', compress: false, agent: agent ? await agent : undefined }));
+        }
+        const location = res.header('location');
         if (res.status >= 300 && res.status < 400 && res.status !== 304 && location) {
-          await res.arrayBuffer().catch(() => undefined);
+          await res.discard();
           if (hop >= MAX_REDIRECTS) throw new Error(`more than ${MAX_REDIRECTS} redirects`);
           url = new URL(location, url);
           shown = redactUrl(url.href);
@@ -334,15 +395,15 @@ export function createDownloader(config: Config, cacheDir?: string, dopts: Downl
     }
   }
 
-  async function readCapped(body: AsyncIterable<Buffer> | null, max: number, what: string): Promise<string> {
+  async function readCapped(res: Res, max: number, what: string): Promise<string> {
     const chunks: Buffer[] = [];
     let n = 0;
-    if (!body) return '';
-    for await (const chunk of body) {
+    await res.read((chunk) => {
       n += chunk.length;
       if (n > max) throw new Error(`response larger than ${human(max)}: refused (${what})`);
-      chunks.push(chunk);
-    }
+      chunks.push(Buffer.from(chunk)); // a chunk may be a view of a buffer read into again
+      return undefined;
+    });
     return Buffer.concat(chunks).toString('utf8');
   }
 
@@ -358,13 +419,13 @@ export function createDownloader(config: Config, cacheDir?: string, dopts: Downl
           ctl.abort();
           throw new HttpError(res.status, res.statusText);
         }
-        const declared = Number(res.headers.get('content-length'));
+        const declared = Number(res.header('content-length'));
         if (declared > max) {
           ctl.abort();
           throw new Error(`response of ${human(declared)} is larger than ${human(max)}: refused`);
         }
         try {
-          return { text: await readCapped(res.body as AsyncIterable<Buffer> | null, max, t.shown), urlUsed: t.shown };
+          return { text: await readCapped(res, max, t.shown), urlUsed: t.shown };
         } finally {
           ctl.abort();
         }
@@ -406,20 +467,20 @@ export function createDownloader(config: Config, cacheDir?: string, dopts: Downl
         const headers = { ...opts.headers, ...(have > 0 ? { range: `bytes=${have}-` } : {}) };
         let res;
         try {
-          ({ res, ctl } = await get(t, timeoutMs, { signal: opts.signal, headers }));
+          ({ res, ctl } = await get(t, timeoutMs, { signal: opts.signal, headers, bulk: true }));
         } catch (err) {
           if (err instanceof NetworkPolicyError) throw err;
           lastError = errorMessage(err);
           continue;
         }
         if (res.status >= 400 && res.status < 500) throw new HttpError(res.status, res.statusText); // not worth retrying
-        if (!res.ok || !res.body) {
+        if (!res.ok) {
           lastError = `HTTP ${res.status} ${res.statusText}`.trim();
           continue;
         }
-        let total = Number(res.headers.get('content-length')) || undefined;
+        let total = Number(res.header('content-length')) || undefined;
         let restart = false;
-        if (have > 0 && res.status === 206 && (res.headers.get('content-range') ?? '').startsWith(`bytes ${have}-`)) {
+        if (have > 0 && res.status === 206 && (res.header('content-range') ?? '').startsWith(`bytes ${have}-`)) {
           total = total !== undefined ? total + have : undefined;
         } else if (have > 0) {
           // The server ignored Range: start over (the files are opened for appending: emptied, they fill from 0).
@@ -430,29 +491,32 @@ export function createDownloader(config: Config, cacheDir?: string, dopts: Downl
         }
         if (total !== undefined && total > max) throw new TooLarge(`${t.shown} is ${human(total)}, larger than the ${human(max)} limit (download.maxBytes)`);
         const abort = ctl;
-        idle = setTimeout(() => abort.abort(), config.download.timeoutMs);
-        try {
-          for await (const chunk of res.body as AsyncIterable<Buffer>) {
-            idle.refresh(); // the same timer, restarted: nothing allocated per chunk
-            if (restart) {
-              restart = false;
-              await Promise.all([sink.restart(), ...handles.map((h) => h.truncate(0))]);
-            }
-            have += chunk.length;
-            if (have > max) throw new TooLarge(`${t.shown} sent more than the ${human(max)} limit (download.maxBytes); the transfer was stopped`);
-            const filling = out.add(chunk);
-            if (filling) await filling;
-            if (opts.onProgress) {
-              // told at most every PROGRESS_MS and at the end: not once per piece (~25,000 per 400 MiB over TLS)
-              const now = Date.now();
-              if (now - toldAt >= PROGRESS_MS || have === total) {
-                toldAt = now;
-                const secs = (now - started) / 1000;
-                const rate = secs > 0 ? have / secs : undefined;
-                opts.onProgress({ url: t.shown, bytes: have, total, rate, etaSeconds: total && rate ? (total - have) / rate : undefined });
-              }
+        const timer = setTimeout(() => abort.abort(), config.download.timeoutMs);
+        idle = timer;
+        /** One piece of the body: a promise when the piece must stay unchanged until it settles. */
+        const take = (chunk: Buffer): Promise<void> | undefined => {
+          timer.refresh(); // the same timer, restarted: nothing allocated per chunk
+          if (restart) {
+            restart = false;
+            return Promise.all([sink.restart(), ...handles.map((h) => h.truncate(0))]).then(() => take(chunk));
+          }
+          have += chunk.length;
+          if (have > max) throw new TooLarge(`${t.shown} sent more than the ${human(max)} limit (download.maxBytes); the transfer was stopped`);
+          const filling = out.add(chunk);
+          if (opts.onProgress) {
+            // told at most every PROGRESS_MS and at the end: not once per piece (~25,000 per 400 MiB over TLS)
+            const now = Date.now();
+            if (now - toldAt >= PROGRESS_MS || have === total) {
+              toldAt = now;
+              const secs = (now - started) / 1000;
+              const rate = secs > 0 ? have / secs : undefined;
+              opts.onProgress({ url: t.shown, bytes: have, total, rate, etaSeconds: total && rate ? (total - have) / rate : undefined });
             }
           }
+          return filling;
+        };
+        try {
+          await res.read(take);
           await out.finish();
           if (total !== undefined && have < total) throw new Error(`transfer interrupted after ${have} of ${total} bytes`);
           return { sha256: await hash.digest(), bytes: have };

@@ -66,6 +66,37 @@ describe('downloader', () => {
     assert.equal(reqs().length, 2);
   });
 
+  it('a chunked body (which the bulk reader leaves) is asked again through node-fetch and arrives whole; so does a body that ends with its connection', async () => {
+    const asked: string[] = [];
+    const odd = http.createServer((req, res) => {
+      asked.push(req.url ?? '');
+      if (req.url === '/chunked.bin') {
+        res.writeHead(200); // no length: node sends it chunked
+        res.write(body.subarray(0, 1000));
+        res.end(body.subarray(1000));
+        return;
+      }
+      res.socket?.write('HTTP/1.0 200 OK\r\n\r\n');
+      res.socket?.end(body.subarray(7)); // another artifact: the cache would serve the same bytes
+    });
+    await new Promise<void>((r) => odd.listen(0, '127.0.0.1', () => r()));
+    try {
+      const base = `http://127.0.0.1:${(odd.address() as AddressInfo).port}/`;
+      const config: Config = { ...defaultConfig(), prefer: 'mirror', mirrors: { urls: { [UP]: base }, images: {} } };
+      const d = createDownloader(config, path.join(dir, 'odd-cache'));
+      for (const [name, want] of [['chunked.bin', body], ['eof.bin', body.subarray(7)]] as const) {
+        const dest = path.join(dir, 'odd', name);
+        const r = await d.download({ url: `${UP}${name}`, dest, sha256: sha(want) });
+        assert.equal(r.bytes, want.length);
+        assert.deepEqual(await fs.readFile(dest), want);
+      }
+      assert.deepEqual(asked, ['/chunked.bin', '/chunked.bin', '/eof.bin']);
+    } finally {
+      odd.closeAllConnections();
+      await new Promise<void>((r) => odd.close(() => r()));
+    }
+  });
+
   it('never leaves a partial file at the destination, even when every attempt is cut', async () => {
     const { d, dest } = setup({ '/c.bin': { body, cutAfter: 1000, cutTimes: 99, ranges: false } });
     await assert.rejects(d.download({ url: `${UP}c.bin`, dest }), /could not download https:\/\/upstream\.invalid\/c\.bin: transfer interrupted after 1000 of 262144 bytes \(after 3 attempts\) at http:\/\/127\.0\.0\.1:\d+\/t\d+\/c\.bin/);

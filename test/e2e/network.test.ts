@@ -96,6 +96,22 @@ describe('networks as contributors have them (e2e)', () => {
     assert.doesNotMatch(r2.stdout + r2.stderr, new RegExp(PROXY_PW));
   });
 
+  it('the Go installer downloads straight from an HTTPS mirror, no proxy: the certificate checked by name and trusted through NODE_EXTRA_CA_CERTS; untrusted, nothing is installed and the message says why', async (tc) => {
+    if (!requireReal(tc, 'go on PATH', version)) return;
+    const { root, env } = await checkout('direct-tls', { go: { downloadBase: `https://localhost:${originPort}/dl/` } });
+    const before = originLog.length;
+    const r = await runCli(['fix', 'go-version', '--yes', '--json', '--dir', root], { env: { ...env, NODE_EXTRA_CA_CERTS: caFile }, timeoutMs: 120_000 });
+    const o = JSON.parse(r.stdout).fixes[0];
+    assert.equal(o.action, 'improved', `${JSON.stringify(o)}\n${r.stderr}`);
+    assert.equal(o.after.found, `${version} (devenv)`);
+    assert.deepEqual(originLog.slice(before), ['GET /dl/?mode=json&include=all', `GET /dl/go${version}.linux-${arch}.tar.gz`]);
+    const bad = await checkout('direct-tls-untrusted', { go: { downloadBase: `https://localhost:${originPort}/dl/` } });
+    const r2 = await runCli(['fix', 'go-version', '--yes', '--json', '--dir', bad.root], { env: bad.env, timeoutMs: 120_000 });
+    const o2 = JSON.parse(r2.stdout).fixes[0];
+    assert.equal(o2.action, 'failed', JSON.stringify(o2));
+    assert.match(o2.message, /certificate/);
+  });
+
   const abs = (cmd: string) => execFileSync('bash', ['--norc', '--noprofile', '-c', 'command -v "$1"', '_', cmd]).toString().trim();
   // The checkout's PATH is empty on purpose: the namespace helpers are named by absolute path.
   let UNSHARE: string[] = [];

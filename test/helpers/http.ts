@@ -11,6 +11,9 @@ export interface Route {
   /** Send this many bytes, then destroy the connection (only for the first N requests). */
   cutAfter?: number;
   cutTimes?: number;
+  /** Send this many bytes, then nothing more, leaving the connection open (only for the first `stallTimes` requests, default 1). */
+  stallAfter?: number;
+  stallTimes?: number;
   /** Accept and never answer. */
   hang?: boolean;
   /** Answer 401 unless this header (lower-case name) has this value. */
@@ -68,6 +71,11 @@ export async function startServer(routes: Record<string, Route | Buffer | string
     headers['content-length'] = slice.length;
     res.writeHead(status, headers);
     const done = cuts.get(key) ?? 0;
+    if (route.stallAfter !== undefined && done < (route.stallTimes ?? 1)) {
+      cuts.set(key, done + 1);
+      res.write(slice.subarray(0, route.stallAfter));
+      return;
+    }
     if (route.cutAfter !== undefined && done < (route.cutTimes ?? 1)) {
       cuts.set(key, done + 1);
       res.write(slice.subarray(0, route.cutAfter), () => res.socket?.destroy());

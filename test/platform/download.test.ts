@@ -97,6 +97,19 @@ describe('downloader', () => {
     }
   });
 
+  it('a body that stops coming is given up after download.timeoutMs and resumed with Range; stalled every time, it fails saying so', async () => {
+    const { d, dest, reqs } = setup({ '/stall.bin': { body, stallAfter: 70_000 } }, { download: { ...defaultConfig().download, timeoutMs: 1000, retries: 2 } });
+    const r = await d.download({ url: `${UP}stall.bin`, dest, sha256: sha(body) });
+    assert.deepEqual(await fs.readFile(dest), body);
+    assert.equal(r.bytes, body.length);
+    const lines = reqs().map((l) => l.replace(/^GET \/t\d+/, ''));
+    assert.equal(lines[0], '/stall.bin');
+    assert.match(lines[1], /^\/stall\.bin range=bytes=\d+-$/);
+    const again = setup({ '/stall2.bin': { body, stallAfter: 1000, stallTimes: 9 } }, { download: { ...defaultConfig().download, timeoutMs: 1000, retries: 1 } });
+    await assert.rejects(again.d.download({ url: `${UP}stall2.bin`, dest: again.dest, sha256: sha(body) }), /transfer stalled \(no data for 1s\) \(after 2 attempts\)/);
+    assert.deepEqual(await partials(again.dest), []);
+  });
+
   it('never leaves a partial file at the destination, even when every attempt is cut', async () => {
     const { d, dest } = setup({ '/c.bin': { body, cutAfter: 1000, cutTimes: 99, ranges: false } });
     await assert.rejects(d.download({ url: `${UP}c.bin`, dest }), /could not download https:\/\/upstream\.invalid\/c\.bin: transfer interrupted after 1000 of 262144 bytes \(after 3 attempts\) at http:\/\/127\.0\.0\.1:\d+\/t\d+\/c\.bin/);

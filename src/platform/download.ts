@@ -345,7 +345,7 @@ export function createDownloader(config: Config, cacheDir?: string, dopts: Downl
    * effect, following redirects itself: credentials go only to their own
    * origin, so a redirect to another host, port or scheme drops them. With
    * `bulk` (a download's body) and no proxy, the request is made by
-   * src/platform/http1.ts, which reads the body into one reused buffer; a
+   * src/platform/http1.ts, which reads the body into two reused buffers; a
    * response it leaves (a chunked one) is asked for again through node-fetch.
    */
   async function get(t: Target, timeoutMs: number, opts: { signal?: AbortSignal; headers?: Record<string, string>; bulk?: boolean }) {

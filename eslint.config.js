@@ -1,7 +1,8 @@
 import regexpPlugin from 'eslint-plugin-regexp';
 // ESLint flat config: typescript-eslint's recommended rules, plus the house
 // rule that execa, child_process, node-fetch and ora/chalk are imported only by
-// their one module each.
+// their one module each (and the downloader's bulk reader, src/platform/http1.ts,
+// only by the downloader: it stays the only HTTP client).
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
@@ -22,6 +23,9 @@ const restricted = (allowed) => ({
         ...(allowed.includes('chalk') ? [] : [{ name: 'chalk', message: 'Only reporters (src/engine/reporters/) touch colour.' }]),
         ...(allowed.includes('@inquirer/prompts') ? [] : [{ name: '@inquirer/prompts', message: 'Prompts live in src/engine/reporters/prompts.ts.' }]),
       ],
+      patterns: allowed.includes('http1')
+        ? []
+        : [{ group: ['**/http1', '**/http1.js', './http1', './http1.js'], message: 'Use ctx.download / ctx.fetchText (src/platform/download.ts is the only HTTP client; http1.ts is its bulk reader).' }],
     },
   ],
 });
@@ -43,9 +47,9 @@ export default tseslint.config(
     },
   },
   { files: ['src/platform/exec.ts'], rules: restricted(['execa']) },
-  { files: ['src/platform/download.ts'], rules: restricted(['node-fetch']) },
+  { files: ['src/platform/download.ts'], rules: restricted(['node-fetch', 'http1']) },
   { files: ['src/engine/reporters/**'], rules: restricted(['ora', 'chalk', '@inquirer/prompts']) },
-  { files: ['test/**', 'scripts/**'], rules: restricted(['child_process']) },
+  { files: ['test/**', 'scripts/**'], rules: restricted(['child_process', 'http1']) },
   {
     // bin/run.js (CommonJS: bin/package.json) and the bundling shims are CommonJS.
     files: ['bin/run.js', 'src/cli/shims/*.cjs'],

@@ -16,6 +16,7 @@
  * It sends `Connection: close`, and nothing that would make a server compress.
  * Redirects are the caller's: this answers with the 3xx and its Location.
  */
+import { validateHeaderName, validateHeaderValue } from 'node:http';
 import net from 'node:net';
 import tls from 'node:tls';
 
@@ -62,15 +63,15 @@ const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const STATUS_LINE = /^HTTP\/1\.[01] (\d{3})(?: ([^\r\n]*))?$/;
 const DIGITS = /^\d{1,15}$/;
 
-/** The request, as node's http would refuse it: a header name that is no token, a value with CR, LF or NUL. */
+/** The request text; a header node's http would refuse (a name that is no token, a value with CR, LF or another control character) throws. */
 function requestText(url: URL, given: Record<string, string>): string {
   const headers = new Map<string, [string, string]>([
     ['accept', ['Accept', '*/*']],
     ['user-agent', ['User-Agent', 'node-fetch']],
   ]);
   for (const [name, value] of Object.entries(given)) {
-    if (!TOKEN.test(name)) throw new TypeError(`Header name must be a valid HTTP token ["${name}"]`);
-    if (/[\r\n\0]/.test(value)) throw new TypeError(`Invalid character in header content ["${name}"]`);
+    validateHeaderName(name); // node's own checks, the ones node-fetch's requests get
+    validateHeaderValue(name, value);
     const key = name.toLowerCase();
     if (key === 'host' || key === 'connection' || key === 'content-length' || key === 'transfer-encoding') continue;
     headers.set(key, [name, value]);
@@ -165,8 +166,7 @@ export function rawGet(url: URL, opts: RawGetOptions = {}): Promise<RawResponse>
 
     function fail(err: Error): void {
       if (phase === 'done') return;
-      opts.signal?.removeEventListener('abort', onAbort);
-      socket.destroy();
+      cleanup();
       if (phase === 'head') {
         phase = 'done';
         rejectHead(err);
